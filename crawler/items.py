@@ -1,0 +1,55 @@
+"""What the spider fetches (`Page`) and what Copydesk keeps of it (`Article`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class Page:
+    """An HTML page the spider fetched; the extraction stage decides if it is an article."""
+
+    url: str
+    html: str
+    fetched_at: str  # ISO 8601, UTC
+    #: True when the page is off the start sites, reached through a copy's source link.
+    offsite: bool = False
+
+
+@dataclass
+class Article:
+    """One article page and everything the pipelines learn about it."""
+
+    url: str
+    title: str | None
+    text: str
+    author: str | None
+    published: str | None  # ISO 8601 date or datetime
+    site: str | None
+    language: str | None
+    #: The page's own rel=canonical / og:url, absolute (may name another site).
+    page_canonical: str | None
+    fetched_at: str
+    #: The page's HTML; used by SourceLinkPipeline, not exported.
+    html: str = ""
+    #: Set by SourceLinkPipeline: the original this page says it copies, and which signal said so.
+    source_url: str | None = None
+    source_evidence: str | None = None
+    #: Set by DedupPipeline: the story this page belongs to, the story's original publication,
+    #: and this page's similarity (0..1) to the story it joined (1.0 for a story's first page).
+    story_id: str | None = None
+    canonical_url: str | None = None
+    similarity: float | None = None
+    #: Set by DedupPipeline for StoragePipeline (not exported): why the story's canonical is
+    #: what it is, its previous canonical if this page changed it, and the ids of stories
+    #: this page proved to be the same story (now merged into story_id).
+    canonical_reason: str | None = None
+    previous_canonical: str | None = None
+    merged_stories: list[str] = field(default_factory=list)
+
+
+#: Fields of Article that internal stages use and exports leave out.
+_INTERNAL_FIELDS = {"html", "canonical_reason", "previous_canonical", "merged_stories"}
+
+#: The output schema: the fields of one article record, in order (README.md documents them).
+ARTICLE_FIELDS = [f.name for f in fields(Article) if f.name not in _INTERNAL_FIELDS]

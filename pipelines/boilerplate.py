@@ -1,0 +1,180 @@
+"""Remove what news templates and aggregators add around an article.
+
+Two passes: `prune_page` works on the parsed page before text extraction (teaser lists,
+share/cookie/newsletter blocks); `clean_text` works on the extracted lines (placeholders,
+"READ MORE" teasers, attribution lines, "Related Articles" tails, date stamps).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+# Class/id words that mark blocks which are never part of an article's body.
+_BOILERPLATE_WORDS = frozenset(
+    "related share sharing sharer social cookie cookies consent gdpr newsletter subscribe "
+    "subscription signup comments comment disqus sidebar widget widgets promo advert advertisement "
+    "ads sponsored breadcrumb breadcrumbs yarpp popular trending recommended outbrain taboola "
+    "paywall modal popup".split()
+)
+_WORD_SPLIT = re.compile(r"[\s_\-]+")
+
+# A line that is only a template placeholder: "[contf]", "{{body}}", "%%ad%%".
+_PLACEHOLDER = re.compile(r"^\s*(\[[\w\s.-]{1,40}\]|\{\{[^}]{0,40}\}\}|%%[\w-]{1,40}%%)\s*$")
+# A teaser inserted into the body: "READ MORE ►" followed by another story's headline.
+_TEASER_LEAD = re.compile(
+    r"^\W*(read\s+more|read\s+also|also\s+read|see\s+also|more\s+on\s+this|related(\s+story)?"
+    r"|don'?t\s+miss|recommended)\W*$",
+    re.IGNORECASE,
+)
+# An attribution line: "Original Article", "via Valley Tribune", "Source: Reuters".
+_ATTRIBUTION = re.compile(
+    r"^\W*(original\s+(article|story|post)|source\s*:.*|sources?\s*$|via\s+.{1,60}"
+    r"|(this\s+(article|story)\s+)?(was\s+)?(originally|first)\s+(published|appeared|posted)\b.*"
+    r"|read\s+(the\s+)?(full|original)\s+(article|story)\b.*|read\s+more\s+at\b.*"
+    r"|continue\s+reading\b.*)\W*$",
+    re.IGNORECASE,
+)
+# Headings after which the rest of the text is the template's, not the article's.
+_TAIL_HEADING = re.compile(
+    r"^\W*(related\s+(articles|stories|posts|news)|more\s+(stories|from\b.*|in\b.*)"
+    r"|you\s+may\s+also\s+like|recommended(\s+for\s+you)?|most\s+(read|popular)|comments?"
+    r"|leave\s+a\s+(reply|comment)|share\s+this\b.*)\W*$",
+    re.IGNORECASE,
+)
+_SHARE_LINE = re.compile(r"^\W*(share\s+(this|on)\b|follow\s+us\b|subscribe\b|sign\s+up\b)", re.I)
+# "Issued on: 21/10/2020 – 12:18Modified: 21/10/2020 – 14:28" stamps glued to a paragraph.
+_STAMP = re.compile(
+    r"^\s*(issued|published|posted|updated|modified)(\s+on)?\s*:?\s*[\d/.\-]+\s*[–—-]?\s*"
+    r"[\d:]*\s*((modified|updated)\s*:?\s*[\d/.\-]+\s*[–—-]?\s*[\d:]*)?\s*",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^\s*(by|written\s+by|posted\s+by)\s+[\w .,'-]{1,60}$", re.IGNORECASE)
+_SHORT_LINE_WORDS = 6
+_BODY_PARAGRAPH_WORDS = 40
+# A teaser's excerpt is a sentence or two; more text under a linked heading is content.
+_TEASER_MAX_WORDS = 60
+
+
+def prune_page(root: HtmlElement) -> None:
+    """Remove teaser lists and boilerplate blocks from a parsed page, in place."""
+    for element in list(root.iter("*")):
+        if element.getparent() is None or not isinstance(element.tag, str):
+            continue
+        # A wrapper named "content-with-sidebar" holds the article: keep such blocks.
+        if _is_boilerplate_block(element) and not _holds_article_body(element):
+            element.drop_tree()
+    for heading in list(root.iter(*_HEADINGS)):
+        if heading.getparent() is not None and _is_teaser_heading(heading):
+            _drop_teaser(heading)
+    for link in list(root.iter("a")):
+        block = link.getparent()
+        if block is not None and block.getparent() is not None and _is_attribution_block(block):
+            _drop_attribution(block)
+
+
+def clean_text(text: str, title: str | None = None) -> str:
+    """Extracted text without aggregator and template lines; paragraphs joined by newlines."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    kept: list[str] = []
+    skip_short_lines = False
+    title_key = _key(title or "")
+    for line in lines:
+        if not line or _PLACEHOLDER.match(line):
+            continue
+        if _TAIL_HEADING.match(line):
+            break
+        if _TEASER_LEAD.match(line) or _ATTRIBUTION.match(line):
+            # The next short line is the teaser's headline or the credited outlet's name.
+            skip_short_lines = True
+            continue
+        if skip_short_lines and len(line.split()) <= _SHORT_LINE_WORDS * 2 and not line.endswith(
+            (".", '"', "”")
+        ):
+            continue
+        skip_short_lines = False
+        if _SHARE_LINE.match(line) or _BYLINE.match(line) or (title_key and _key(line) == title_key):
+            continue
+        line = _STAMP.sub("", line)
+        if line:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\W+", " ", line.lower()).strip()
+
+
+def _is_boilerplate_block(element: HtmlElement) -> bool:
+    if element.tag in ("html", "body", "main", "article"):
+        return False
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    if not names.strip():
+        return False
+    return any(word in _BOILERPLATE_WORDS for word in _WORD_SPLIT.split(names))
+
+
+def _holds_article_body(element: HtmlElement) -> bool:
+    if element.find(".//h1") is not None:
+        return True
+    long_paragraphs = 0
+    for paragraph in element.iter("p"):
+        if len(paragraph.text_content().split()) >= _BODY_PARAGRAPH_WORDS:
+            long_paragraphs += 1
+            if long_paragraphs >= 2:
+                return True
+    return False
+
+
+def _is_attribution_block(block: HtmlElement) -> bool:
+    text = " ".join(block.text_content().split())
+    return len(text) < 120 and bool(_ATTRIBUTION.match(text))
+
+
+def _drop_attribution(block: HtmlElement) -> None:
+    """Drop an attribution line and the short outlet-name lines that follow it; the link
+    itself was read by the source stage from the unpruned page."""
+    sibling = block.getnext()
+    block.drop_tree()
+    while sibling is not None and len(sibling.text_content().split()) <= _SHORT_LINE_WORDS:
+        following = sibling.getnext()
+        if sibling.text_content().strip().endswith("."):
+            break
+        sibling.drop_tree()
+        sibling = following
+
+
+def _is_teaser_heading(heading: HtmlElement) -> bool:
+    """A heading that links elsewhere: the title of a teaser for another page."""
+    if heading.find(".//a[@href]") is not None:
+        return True
+    parent = heading.getparent()
+    return parent is not None and parent.tag == "a"
+
+
+def _drop_teaser(heading: HtmlElement) -> None:
+    """Drop a teaser: a linked heading with at most a short excerpt. Its whole item goes when
+    the item holds only this teaser, else the heading and the blocks after it. A linked
+    heading followed by long text is a section of the article (a list article): kept."""
+    item = heading.getparent()
+    if item is not None and item.tag == "a":
+        heading, item = item, item.getparent()
+    if item is None:
+        return
+    if item.tag not in ("body", "main", "article") and item.getparent() is not None and sum(
+        1 for _ in item.iter(*_HEADINGS, "h1")
+    ) == 1:
+        parts = [item]
+    else:
+        parts = [heading]
+        sibling = heading.getnext()
+        while sibling is not None and sibling.tag not in (*_HEADINGS, "h1"):
+            if sibling.tag in ("p", "div", "span", "time"):
+                parts.append(sibling)
+            sibling = sibling.getnext()
+    words = sum(len(part.text_content().split()) for part in parts)
+    if words - len(heading.text_content().split()) <= _TEASER_MAX_WORDS:
+        for part in parts:
+            part.drop_tree()

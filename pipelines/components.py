@@ -1,0 +1,211 @@
+"""The Scrapy glue: one small pipeline per concern. The only pipelines module importing Scrapy."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.items import ARTICLE_FIELDS, Article, Page
+from pipelines.dedup import DedupOptions, StoryIndex
+from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions
+from pipelines.sources import find_source_link, parse_markup
+from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreError, open_store
+
+logger = logging.getLogger(__name__)
+
+
+def _check(crawler: Crawler, build: Any) -> Any:
+    """Build options from settings, turning a bad value into a clear startup error."""
+    try:
+        return build()
+    except ValueError as exc:
+        raise NotConfigured(f"bad setting: {exc}") from None
+
+
+class ExtractionPipeline:
+    """Page -> Article (main text and metadata), or a counted DropItem."""
+
+    def __init__(self, crawler: Crawler, extractor: ArticleExtractor) -> None:
+        self.crawler = crawler
+        self.extractor = extractor
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        options = _check(crawler, lambda: ExtractionOptions(
+            min_words=s.getint("EXTRACTION_MIN_WORDS"),
+            max_chars=s.getint("EXTRACTION_MAX_CHARS"),
+            fallbacks=s.getbool("EXTRACTION_FALLBACKS"),
+        ))
+        return cls(crawler, ArticleExtractor(options))
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Page):
+            return item
+        result = self.extractor.extract(item.html, item.url)
+        stats = self.crawler.stats
+        assert stats is not None
+        if not isinstance(result, Extraction):
+            stats.inc_value(f"extraction/dropped/{result.reason}")
+            raise DropItem(f"{result.reason}: {item.url}", log_level="DEBUG")
+        stats.inc_value("extraction/articles")
+        return Article(url=item.url, title=result.title, text=result.text, author=result.author,
+                       published=result.published, site=result.site, language=result.language,
+                       page_canonical=result.page_canonical, fetched_at=item.fetched_at,
+                       html=item.html)
+
+
+class SourceLinkPipeline:
+    """Sets source_url and source_evidence from the page's own attribution."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("SOURCELINK_ENABLED"):
+            raise NotConfigured("Set SOURCELINK_ENABLED to True to find source links")
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        markup = parse_markup(item.html, item.url)
+        link = find_source_link(markup) if markup else None
+        stats = self.crawler.stats
+        assert stats is not None
+        if link is None:
+            stats.inc_value("sources/none")
+        else:
+            item.source_url, item.source_evidence = link.url, link.evidence
+            stats.inc_value(f"sources/found/{link.evidence.split(':')[0]}")
+        item.html = ""  # no later stage needs it; free the memory
+        return item
+
+
+class DedupPipeline:
+    """Assigns each article to a story (story_id, canonical_url, similarity)."""
+
+    def __init__(self, crawler: Crawler, options: DedupOptions) -> None:
+        self.crawler = crawler
+        self.options = options
+        self.index = StoryIndex(options)
+        self.backend: SQLiteIndexBackend | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        if not s.getbool("DEDUP_ENABLED"):
+            raise NotConfigured("Set DEDUP_ENABLED to True to merge copies into stories")
+        options = _check(crawler, lambda: DedupOptions(
+            shingle_words=s.getint("DEDUP_SHINGLE_WORDS"), num_perm=s.getint("DEDUP_NUM_PERM"),
+            seed=s.getint("DEDUP_SEED"), window_shingles=s.getint("DEDUP_WINDOW_SHINGLES"),
+            lsh_threshold=s.getfloat("DEDUP_LSH_THRESHOLD"),
+            min_overlap=s.getfloat("DEDUP_MIN_OVERLAP"),
+            min_shingles=s.getint("DEDUP_MIN_SHINGLES"),
+            short_min_jaccard=s.getfloat("DEDUP_SHORT_MIN_JACCARD"),
+            merge_coverage=s.getfloat("DEDUP_MERGE_COVERAGE"),
+            full_copy_jaccard=s.getfloat("DEDUP_FULL_COPY_JACCARD"),
+            min_lead_share=s.getfloat("DEDUP_MIN_LEAD_SHARE"),
+        ))
+        return cls(crawler, options)
+
+    def open_spider(self) -> None:
+        settings = self.crawler.settings
+        if settings.getbool("STORAGE_ENABLED"):
+            path = settings.get("STORAGE_SQLITE_PATH")
+            self.backend = SQLiteIndexBackend(open_store(path), path)
+            self.backend.check(self.options.fingerprint())
+            self.index.load(self.backend.load())
+            logger.info("story index: %d pages loaded from %s", len(self.index), path)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        assignment, changed = self.index.add(item.url, item.text, item.published, item.source_url)
+        if self.backend is not None:
+            self.backend.save(changed)
+        item.story_id = assignment.story_id
+        item.similarity = assignment.similarity
+        item.canonical_url = assignment.canonical.url
+        item.canonical_reason = assignment.canonical.reason
+        item.previous_canonical = assignment.previous_canonical
+        item.merged_stories = list(assignment.merged)
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("dedup/new_story" if assignment.new_story else "dedup/joined_story")
+        if assignment.merged:
+            stats.inc_value("dedup/stories_merged", len(assignment.merged))
+        if assignment.previous_canonical:
+            stats.inc_value("dedup/canonical_changed")
+        return item
+
+    def close_spider(self) -> None:
+        if self.backend is not None:
+            self.backend.db.close()
+
+
+class StoragePipeline:
+    """Writes each article, and its story, to the SQLite store."""
+
+    def __init__(self, crawler: Crawler, path: str) -> None:
+        self.crawler = crawler
+        self.path = path
+        self.store: ArticleStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("STORAGE_ENABLED"):
+            raise NotConfigured("Set STORAGE_ENABLED to True to write the SQLite store")
+        return cls(crawler, crawler.settings.get("STORAGE_SQLITE_PATH"))
+
+    def open_spider(self) -> None:
+        self.store = ArticleStore(open_store(self.path), ARTICLE_FIELDS)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article) or self.store is None:
+            return item
+        record = {k: v for k, v in ItemAdapter(item).asdict().items() if k in ARTICLE_FIELDS}
+        self.store.write(record, item.merged_stories, item.canonical_reason,
+                         item.previous_canonical)
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("storage/articles_written")
+        return item
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            self.store.db.close()
+
+
+class CrawlSummary:
+    """Logs one summary line at the end of a crawl: fetched, emitted, dropped, stories."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        values = stats.get_stats()
+        dropped = {k.split("/", 2)[2]: v for k, v in values.items()
+                   if k.startswith("extraction/dropped/")}
+        errors = sum(v for k, v in values.items() if k.startswith("crawl/error/"))
+        logger.info(
+            "summary: fetched %d pages, emitted %d articles, dropped %s, %d new stories, "
+            "%d copies joined stories, %d errors (finish reason: %s)",
+            values.get("response_received_count", 0), values.get("item_scraped_count", 0),
+            dropped or "none", values.get("dedup/new_story", 0),
+            values.get("dedup/joined_story", 0), errors, reason,
+        )

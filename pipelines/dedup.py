@@ -1,0 +1,281 @@
+"""Story index: merges republished copies into stories. The only module importing datasketch.
+
+Each text is cut into overlapping windows of shingles; every window gets a MinHash in a
+MinHashLSH, so a partial copy (a few paragraphs of a long article) finds its original
+through the windows they share. Candidates are then verified on exact shingle sets:
+`overlap` = shared shingles / shingles of the shorter text. A page joins the story whose
+pages cover most of its text; the ids of existing stories never change except when a new
+page proves two stories are one (the older id survives).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from pipelines.canonical import Canonical, Member, choose_canonical
+from pipelines.shingles import SHINGLE_SCHEME, Hashes, overlap_count, shingle_hashes, tokenize
+
+MINHASH_SCHEME = "affine32"
+LEAD_SHINGLES = 20
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    shingle_words: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    window_shingles: int = 30
+    lsh_threshold: float = 0.5
+    min_overlap: float = 0.8
+    min_shingles: int = 40
+    #: Short texts join only near-identical texts (Jaccard of shingle sets at least this).
+    short_min_jaccard: float = 0.7
+    #: A page covered this much by a second story too proves the two stories are one.
+    merge_coverage: float = 0.8
+    #: Pairs below this Jaccard are not full copies; they must share the longer text's lead.
+    full_copy_jaccard: float = 0.6
+    #: Share of the longer text's first LEAD_SHINGLES shingles the shorter text must hold.
+    min_lead_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("lsh_threshold", "min_overlap", "short_min_jaccard", "merge_coverage",
+                     "full_copy_jaccard", "min_lead_share"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {value}")
+        if self.num_perm < 16 or self.window_shingles < 4 or self.min_shingles < 1:
+            raise ValueError(
+                "num_perm must be >= 16, window_shingles >= 4 and min_shingles >= 1, got "
+                f"{self.num_perm}, {self.window_shingles}, {self.min_shingles}"
+            )
+
+    def fingerprint(self) -> dict[str, str]:
+        """What a stored index must match to be reused."""
+        return {
+            "shingle_scheme": SHINGLE_SCHEME,
+            "shingle_words": str(self.shingle_words),
+            "minhash_scheme": MINHASH_SCHEME,
+        }
+
+
+@dataclass
+class IndexedPage:
+    """One page as the index keeps (and persists) it."""
+
+    url: str
+    story_id: str
+    hashes: Hashes  # shingle hashes in text order
+    published: str | None
+    source_url: str | None
+    shingles: Hashes = field(init=False)  # distinct, sorted
+    #: The first shingles of the text, distinct and sorted: what a partial copy must keep.
+    lead: Hashes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shingles = np.unique(self.hashes)
+        self.lead = np.unique(self.hashes[:LEAD_SHINGLES])
+
+
+@dataclass(frozen=True)
+class Assignment:
+    story_id: str
+    similarity: float
+    canonical: Canonical
+    new_story: bool
+    #: Ids of stories that this page proved to be the same story; they now carry story_id.
+    merged: tuple[str, ...] = ()
+    #: Set when the story's canonical changed: the previous canonical URL.
+    previous_canonical: str | None = None
+
+
+class IndexBackend(Protocol):
+    """Where the index persists (an SQLite file, a shared server)."""
+
+    def load(self) -> Iterator[IndexedPage]: ...
+
+    def save(self, pages: Iterable[IndexedPage]) -> None: ...
+
+
+class StoryIndex:
+    def __init__(self, options: DedupOptions) -> None:
+        self.options = options
+        self._lsh = MinHashLSH(threshold=options.lsh_threshold, num_perm=options.num_perm)
+        self._template = MinHash(num_perm=options.num_perm, seed=options.seed,
+                                 hashfunc=_identity, scheme=MINHASH_SCHEME)
+        self.pages: dict[str, IndexedPage] = {}
+        self._windows: dict[str, int] = {}
+        self._members: dict[str, list[str]] = {}
+        self._canonical: dict[str, Canonical] = {}
+        self.source_of: dict[str, str] = {}
+        self._order: dict[str, int] = {}  # url -> arrival number, to tell older stories
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def story_of(self, url: str) -> str | None:
+        page = self.pages.get(url)
+        return page.story_id if page else None
+
+    def members(self, story_id: str) -> list[str]:
+        return list(self._members.get(story_id, ()))
+
+    def load(self, pages: Iterable[IndexedPage]) -> None:
+        """Restore pages saved earlier, keeping their story ids."""
+        for page in pages:
+            self._insert(page)
+        for story_id in self._members:
+            self._canonical[story_id] = self._choose_canonical(story_id)
+
+    def add(self, url: str, text: str, published: str | None = None,
+            source_url: str | None = None) -> tuple[Assignment, list[IndexedPage]]:
+        """Assign a page to a story; returns the assignment and the pages whose stored
+        state changed (to persist)."""
+        hashes = shingle_hashes(tokenize(text), self.options.shingle_words)
+        previous = self.pages.get(url)
+        if previous is not None:
+            self._remove(previous)
+        probe = IndexedPage(url, "", hashes, published, source_url)
+        matches = self._verified_matches(probe)
+        preferred = previous.story_id if previous else None
+        story_id, similarity, merged = self._choose_story(matches, preferred)
+        new_story = story_id is None
+        if story_id is None:
+            story_id = preferred or _story_id(url)
+            similarity = 1.0
+        changed = [replace(probe, story_id=story_id)]
+        for other in merged:
+            for member in self._members.pop(other, []):
+                self.pages[member].story_id = story_id
+                self._members.setdefault(story_id, []).append(member)
+                changed.append(self.pages[member])
+            self._canonical.pop(other, None)
+        self._insert(changed[0])
+        before = self._canonical.get(story_id)
+        self._canonical[story_id] = self._choose_canonical(story_id)
+        moved = before is not None and before.url != self._canonical[story_id].url
+        assignment = Assignment(story_id, round(similarity, 4), self._canonical[story_id],
+                                new_story, tuple(merged), before.url if moved else None)
+        return assignment, changed
+
+    def canonical(self, story_id: str) -> Canonical:
+        return self._canonical[story_id]
+
+    def _verified_matches(self, probe: IndexedPage) -> dict[str, tuple[float, float]]:
+        """story id -> (share of the probe's shingles the story's pages hold, best overlap)."""
+        if probe.shingles.size == 0:
+            return {}
+        candidates: set[str] = set()
+        for window in self._window_signatures(probe.hashes):
+            candidates.update(key.rsplit("#", 1)[0] for key in self._lsh.query(window))
+        matches: dict[str, tuple[float, float]] = {}
+        for url in sorted(candidates):
+            page = self.pages.get(url)
+            if page is None or page.url == probe.url:
+                continue
+            overlap = self._verify(probe, page)
+            if overlap is None:
+                continue
+            shared = overlap * min(probe.shingles.size, page.shingles.size)
+            coverage = shared / probe.shingles.size
+            best = matches.get(page.story_id, (0.0, 0.0))
+            matches[page.story_id] = (max(best[0], coverage), max(best[1], overlap))
+        return matches
+
+    def _verify(self, a: IndexedPage, b: IndexedPage) -> float | None:
+        """The pair's overlap if one is a copy of the other (full, partial or edited)."""
+        shared = overlap_count(a.shingles, b.shingles)
+        shorter, longer = sorted((a, b), key=lambda p: p.shingles.size)
+        jaccard = shared / (a.shingles.size + b.shingles.size - shared)
+        if shorter.shingles.size < self.options.min_shingles:
+            # Short texts are formulaic: only a near-identical text is a copy.
+            return shared / shorter.shingles.size if jaccard >= self.options.short_min_jaccard else None
+        overlap = shared / shorter.shingles.size
+        if overlap < self.options.min_overlap:
+            return None
+        if jaccard < self.options.full_copy_jaccard:
+            # A partial copy keeps the original's lead; an article that quotes another
+            # (or appends paragraphs of it) does not start where the quoted one starts.
+            lead_share = overlap_count(longer.lead, shorter.shingles) / max(longer.lead.size, 1)
+            if lead_share < self.options.min_lead_share:
+                return None
+        return overlap
+
+    def _choose_story(self, matches: dict[str, tuple[float, float]], preferred: str | None
+                      ) -> tuple[str | None, float, list[str]]:
+        if not matches:
+            return None, 0.0, []
+        ranked = sorted(matches, key=lambda s: (s != preferred, -matches[s][0], -matches[s][1],
+                                                self._age(s)))
+        chosen = ranked[0]
+        merged = [s for s in ranked[1:] if matches[s][0] >= self.options.merge_coverage
+                  and matches[chosen][0] >= self.options.merge_coverage]
+        if merged:
+            # The oldest story's id survives a merge, so published ids stay stable.
+            survivors = sorted([chosen, *merged], key=self._age)
+            chosen, merged = survivors[0], survivors[1:]
+        return chosen, matches[chosen][1], merged
+
+    def _age(self, story_id: str) -> int:
+        members = self._members.get(story_id)
+        return self._order[members[0]] if members else -1
+
+    def _insert(self, page: IndexedPage) -> None:
+        self.pages[page.url] = page
+        self._order.setdefault(page.url, len(self._order))
+        self._members.setdefault(page.story_id, []).append(page.url)
+        if page.source_url:
+            self.source_of[page.url] = page.source_url
+        windows = self._window_signatures(page.hashes)
+        with self._lsh.insertion_session() as session:
+            for number, signature in enumerate(windows):
+                session.insert(f"{page.url}#{number}", signature, check_duplication=False)
+        self._windows[page.url] = len(windows)
+
+    def _remove(self, page: IndexedPage) -> None:
+        for number in range(self._windows.pop(page.url, 0)):
+            self._lsh.remove(f"{page.url}#{number}")
+        members = self._members.get(page.story_id, [])
+        if page.url in members:
+            members.remove(page.url)
+        if not members:
+            self._members.pop(page.story_id, None)
+            self._canonical.pop(page.story_id, None)
+        self.source_of.pop(page.url, None)
+        del self.pages[page.url]
+
+    def _choose_canonical(self, story_id: str) -> Canonical:
+        pages = [self.pages[url] for url in self._members[story_id]]
+        return choose_canonical(
+            [Member(p.url, p.published, p.source_url) for p in pages], self.source_of
+        )
+
+    def _window_signatures(self, hashes: Hashes) -> list[LeanMinHash]:
+        """MinHashes of overlapping windows (half a window apart) over the shingles."""
+        size = self.options.window_shingles
+        step = size // 2
+        low32 = (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        segments = []
+        for start in range(0, len(low32), step):
+            segment = self._template.copy()
+            segment.update_batch(low32[start : start + step])
+            segments.append(segment.hashvalues)
+        if len(segments) <= 1:
+            pairs = segments
+        else:
+            pairs = [np.minimum(a, b) for a, b in zip(segments, segments[1:], strict=False)]
+        return [LeanMinHash(seed=self.options.seed, hashvalues=values, scheme=MINHASH_SCHEME)
+                for values in pairs]
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def _story_id(url: str) -> str:
+    return "st-" + hashlib.blake2b(url.encode(), digest_size=8).hexdigest()

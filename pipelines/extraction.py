@@ -1,0 +1,153 @@
+"""HTML -> main text and metadata. The only module that imports trafilatura."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import lxml.html
+from lxml import etree
+from trafilatura import bare_extraction
+from trafilatura.settings import Extractor
+
+from pipelines.boilerplate import clean_text, prune_page
+
+_ARTICLE_TYPES = re.compile(r"(News|Blog|Report|Scholarly|Tech|Opinion|Analysis)?Article|BlogPosting|Posting$")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    title: str | None
+    text: str
+    author: str | None
+    published: str | None
+    site: str | None
+    language: str | None
+    page_canonical: str | None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a page yields no article; `reason` is a short stats key ("too short")."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    min_words: int = 10
+    max_chars: int = 2_000_000
+    fallbacks: bool = True
+
+    def __post_init__(self) -> None:
+        if self.min_words < 1:
+            raise ValueError(f"min_words must be at least 1, got {self.min_words}")
+        if self.max_chars < 1000:
+            raise ValueError(f"max_chars must be at least 1000, got {self.max_chars}")
+
+
+class ArticleExtractor:
+    """Extracts articles with one set of trafilatura options, built once."""
+
+    def __init__(self, options: ExtractionOptions) -> None:
+        self.options = options
+        self._trafilatura = Extractor(
+            output_format="python",
+            fast=not options.fallbacks,
+            comments=False,
+            with_metadata=True,
+            tables=True,
+            dedup=False,
+        )
+        # Short briefs are articles too: keep trafilatura from replacing a short body with
+        # the whole page's text ("baseline" extraction).
+        self._trafilatura.min_extracted_size = 50
+        self._trafilatura.min_output_size = 10
+
+    def extract(self, html: str, url: str) -> Extraction | Rejection:
+        if not html.strip():
+            return Rejection("empty page")
+        if "\x00" in html[:4096]:
+            return Rejection("binary body")
+        try:
+            root = lxml.html.document_fromstring(html[: self.options.max_chars])
+        except (etree.ParserError, ValueError):
+            return Rejection("parse error")
+        structured = _structured_metadata(root)
+        prune_page(root)
+        document = bare_extraction(root, url=url, options=self._trafilatura)
+        if document is None or not document.text:
+            return Rejection("no main text")
+        title = structured.get("headline") or document.title
+        text = clean_text(document.text, title)
+        if len(text.split()) < self.options.min_words:
+            return Rejection("too short")
+        if _mostly_link_text(text, root):
+            return Rejection("not an article")
+        return Extraction(
+            title=title,
+            text=text,
+            author=structured.get("author") or document.author,
+            published=structured.get("published") or document.date,
+            site=document.sitename,
+            language=_language(root) or document.language,
+            page_canonical=document.url,
+        )
+
+
+def _structured_metadata(root: lxml.html.HtmlElement) -> dict[str, str]:
+    """Article type, headline, author and date from JSON-LD and meta tags."""
+    found: dict[str, str] = {}
+    og_type = root.xpath('string(//meta[@property="og:type"]/@content)').strip().lower()
+    if og_type == "article":
+        found["is_article"] = "og:type"
+    published = root.xpath(
+        'string(//meta[@property="article:published_time" or @name="pubdate"'
+        ' or @itemprop="datePublished"]/@content)'
+    ).strip()
+    for script in root.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content() or "null")
+        except ValueError:
+            continue
+        for obj in data if isinstance(data, list) else [data]:
+            if not isinstance(obj, dict) or not _ARTICLE_TYPES.search(str(obj.get("@type", ""))):
+                continue
+            found["is_article"] = "json-ld"
+            if isinstance(obj.get("headline"), str):
+                found["headline"] = obj["headline"].strip()
+            published = published or str(obj.get("datePublished") or "").strip()
+            author = obj.get("author")
+            if isinstance(author, list) and author:
+                author = author[0]
+            if isinstance(author, dict) and isinstance(author.get("name"), str):
+                found["author"] = author["name"]
+    if published and _valid_date(published):
+        found["published"] = published
+    return found
+
+
+def _valid_date(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _language(root: lxml.html.HtmlElement) -> str | None:
+    lang = str(root.get("lang") or "").strip().lower()
+    return lang.split("-")[0] if re.fullmatch(r"[a-z]{2,3}(-[\w]+)?", lang) else None
+
+
+def _mostly_link_text(text: str, root: lxml.html.HtmlElement) -> bool:
+    """True when most of the text's words are link texts: navigation or teaser headlines."""
+    link_texts = {" ".join(a.text_content().split()).lower() for a in root.iter("a")}
+    words = linked = 0
+    for line in text.splitlines():
+        count = len(line.split())
+        words += count
+        linked += count if line.lower() in link_texts else 0
+    return linked >= 0.4 * words

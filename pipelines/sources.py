@@ -1,0 +1,242 @@
+"""Find the original a republished page says it copies, with the signal that said so.
+
+Pure functions over HTML text. The page's markup is parsed once into `PageMarkup`; each
+signal is one small function; `find_source_link` tries them from the most explicit
+(a visible attribution link) to the least (a cross-site og:url).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from crawler.urls import is_private_host, normalize_url, site_of
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    url: str
+    #: Which signal found it, e.g. "link:original article", "meta:syndication-source".
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Anchor:
+    href: str
+    text: str
+    #: Text of the enclosing block that stands before the link ("Source: " in "Source: <a>").
+    lead: str
+
+
+@dataclass(frozen=True)
+class PageMarkup:
+    """What the source signals need from a page, parsed once."""
+
+    url: str
+    canonical: str | None
+    og_url: str | None
+    meta_sources: tuple[tuple[str, str], ...]  # (meta name, content)
+    jsonld: tuple[dict[str, object], ...]
+    anchors: tuple[Anchor, ...]
+
+
+# Link text that is itself an attribution ("Original Article", "Source", "Full story").
+_ATTRIBUTION_TEXT = re.compile(
+    r"^\W*(original\s+(article|story|post|report)|source|full\s+(article|story)"
+    r"|read\s+(the\s+)?(original|full)(\s+(article|story))?|continue\s+reading\s+at\b.*)\W*$",
+    re.IGNORECASE,
+)
+# Words right before a link that make it an attribution ("via <a>", "Source: <a>").
+_ATTRIBUTION_LEAD = re.compile(
+    r"(\bvia|\bsource|\bsources|\boriginally\s+(published|appeared|posted)(\s+(on|at|in|by))?"
+    r"|\bfirst\s+(published|appeared|posted)(\s+(on|at|in|by))?|\bread\s+more\s+at"
+    r"|\bcontinue\s+reading\s+(at|on)|\bcredit|\bcourtesy\s+of|\breposted\s+from"
+    r"|\brepublished\s+(from|with\s+permission\s+(of|from))|\bquelle|\bfuente|\bfonte)"
+    r"\s*[:\-–—]?\s*$",
+    re.IGNORECASE,
+)
+_SOURCE_META_NAMES = ("original-source", "syndication-source", "dc.source")
+# Hosts whose links are sharing buttons or embeds, never an article's origin.
+_SOCIAL_SITES = (
+    "facebook.com", "twitter.com", "x.com", "t.co", "linkedin.com", "pinterest.com",
+    "reddit.com", "whatsapp.com", "wa.me", "instagram.com", "youtube.com", "tiktok.com",
+    "telegram.me", "t.me", "plus.google.com", "mailto",
+)
+_LEAD_CHARS = 60
+
+
+def parse_markup(html: str, url: str) -> PageMarkup | None:
+    """Parse the parts of a page the source signals read; None for an unparsable page."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    canonical = _first_attr(root, '//link[@rel="canonical"]/@href')
+    og_url = _first_attr(root, '//meta[@property="og:url"]/@content')
+    meta_sources = tuple(
+        (name, str(meta.get("content") or "").strip())
+        for meta in root.iterfind(".//meta")
+        if (name := str(meta.get("name") or meta.get("property") or "").lower())
+        in _SOURCE_META_NAMES and meta.get("content")
+    )
+    jsonld = tuple(_jsonld_objects(root))
+    anchors = tuple(_anchors(root))
+    return PageMarkup(url, canonical, og_url, meta_sources, jsonld, anchors)
+
+
+def find_source_link(markup: PageMarkup) -> SourceLink | None:
+    """The original this page says it copies, or None when it names none."""
+    for signal in _SIGNALS:
+        found = signal(markup)
+        if found is not None:
+            return found
+    return None
+
+
+def resolve_href(href: str, base: str) -> str | None:
+    """Absolute, normalised http(s) URL of `href` on page `base`; None if it is not a web link."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        absolute = urljoin(base, href)
+        parts = urlsplit(absolute)
+        parts.port  # noqa: B018 -- raises ValueError on a malformed port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return normalize_url(absolute)
+
+
+def _off_site(markup: PageMarkup, href: str | None) -> str | None:
+    """`href` resolved, if it names a page on another site that could be an original."""
+    if href is None:
+        return None
+    url = resolve_href(href, markup.url)
+    if url is None or site_of(url) == site_of(markup.url):
+        return None
+    site = site_of(url)
+    if any(site == social or site.endswith("." + social) for social in _SOCIAL_SITES):
+        return None
+    if is_private_host(url) and not is_private_host(markup.url):
+        return None
+    if urlsplit(url).path in ("", "/"):
+        return None  # a home page credits an outlet, it is not the copied article
+    return url
+
+
+def _attribution_link(markup: PageMarkup) -> SourceLink | None:
+    for anchor in markup.anchors:
+        lead = _ATTRIBUTION_LEAD.search(anchor.lead)
+        if _ATTRIBUTION_TEXT.match(anchor.text):
+            evidence = "link:" + anchor.text.lower()
+        elif lead is not None:
+            evidence = "link-after:" + " ".join(lead.group(1).lower().split())
+        else:
+            continue
+        url = _off_site(markup, anchor.href)
+        if url is not None:
+            return SourceLink(url, evidence)
+    return None
+
+
+def _meta_source(markup: PageMarkup) -> SourceLink | None:
+    for name, content in markup.meta_sources:
+        url = _off_site(markup, content)
+        if url is not None:
+            return SourceLink(url, f"meta:{name}")
+    return None
+
+
+def _jsonld_based_on(markup: PageMarkup) -> SourceLink | None:
+    return _jsonld_field(markup, ("isBasedOn", "isBasedOnUrl"))
+
+
+def _jsonld_main_entity(markup: PageMarkup) -> SourceLink | None:
+    return _jsonld_field(markup, ("mainEntityOfPage", "url"))
+
+
+def _cross_site_canonical(markup: PageMarkup) -> SourceLink | None:
+    url = _off_site(markup, markup.canonical)
+    return SourceLink(url, "rel=canonical") if url else None
+
+
+def _cross_site_og_url(markup: PageMarkup) -> SourceLink | None:
+    url = _off_site(markup, markup.og_url)
+    return SourceLink(url, "og:url") if url else None
+
+
+_SIGNALS: tuple[Callable[[PageMarkup], SourceLink | None], ...] = (
+    _attribution_link,
+    _meta_source,
+    _jsonld_based_on,
+    _cross_site_canonical,
+    _cross_site_og_url,
+    _jsonld_main_entity,
+)
+
+
+def _jsonld_field(markup: PageMarkup, keys: tuple[str, ...]) -> SourceLink | None:
+    for obj in markup.jsonld:
+        for key in keys:
+            value = obj.get(key)
+            if isinstance(value, dict):
+                value = value.get("@id") or value.get("url")
+            if isinstance(value, str):
+                url = _off_site(markup, value)
+                if url is not None:
+                    return SourceLink(url, f"json-ld:{key}")
+    return None
+
+
+def _first_attr(root: lxml.html.HtmlElement, xpath: str) -> str | None:
+    values = root.xpath(xpath)
+    return str(values[0]).strip() if values else None
+
+
+def _jsonld_objects(root: lxml.html.HtmlElement) -> Iterator[dict[str, object]]:
+    for script in root.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content() or "null")
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(v for k, v in item.items() if k == "@graph")
+                yield item
+
+
+def _anchors(root: lxml.html.HtmlElement) -> Iterator[Anchor]:
+    body = root.find("body")
+    if body is None:
+        return
+    for link in body.iter("a"):
+        href = link.get("href")
+        if not href:
+            continue
+        text = " ".join(link.text_content().split())
+        yield Anchor(href, text, _text_before(link))
+
+
+def _text_before(link: lxml.html.HtmlElement) -> str:
+    """Up to _LEAD_CHARS of the text in the link's block that precedes the link."""
+    parent = link.getparent()
+    if parent is None:
+        return ""
+    pieces = [parent.text or ""]
+    for child in parent:
+        if child is link:
+            break
+        pieces.append(child.text_content() + (child.tail or ""))
+    return " ".join("".join(pieces).split())[-_LEAD_CHARS:]

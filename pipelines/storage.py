@@ -1,0 +1,186 @@
+"""The SQLite store: articles, stories, the story history and the story index.
+
+One file holds everything so that a crawl tomorrow continues today's stories. Every page is
+written in one transaction (WAL journal), so a crash loses at most the page in flight.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipelines.dedup import IndexedPage
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    url TEXT PRIMARY KEY, title TEXT, text TEXT NOT NULL, author TEXT, published TEXT,
+    site TEXT, language TEXT, page_canonical TEXT, fetched_at TEXT NOT NULL,
+    source_url TEXT, source_evidence TEXT, story_id TEXT, canonical_url TEXT, similarity REAL
+);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
+CREATE TABLE IF NOT EXISTS stories (
+    story_id TEXT PRIMARY KEY, canonical_url TEXT NOT NULL, canonical_reason TEXT,
+    title TEXT, first_seen TEXT NOT NULL, copies INTEGER NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_history (
+    id INTEGER PRIMARY KEY, story_id TEXT NOT NULL, at TEXT NOT NULL,
+    event TEXT NOT NULL, detail TEXT
+);
+CREATE TABLE IF NOT EXISTS story_index (
+    url TEXT PRIMARY KEY, story_id TEXT NOT NULL, hashes BLOB NOT NULL,
+    published TEXT, source_url TEXT
+);
+CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class StoreError(Exception):
+    """The store file cannot be used; the message names the file and what to do."""
+
+
+def open_store(path: str | Path) -> sqlite3.Connection:
+    """Open (creating if needed) the store at `path`.
+
+    Raises:
+        StoreError: when the file is not a usable SQLite database.
+    """
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.executescript(_SCHEMA)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise StoreError(
+            f"cannot use {path} as the Copydesk store ({exc}); point STORAGE_SQLITE_PATH "
+            "at another file or move this one away"
+        ) from None
+    return connection
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ArticleStore:
+    """Writes articles and keeps the stories table in step with them."""
+
+    def __init__(self, connection: sqlite3.Connection, fields: Sequence[str]) -> None:
+        self.db = connection
+        self.fields = list(fields)
+
+    def write(self, record: dict[str, Any], merged: Sequence[str] = (),
+              canonical_reason: str | None = None, previous_canonical: str | None = None) -> None:
+        """Store one article and update its story, in one transaction."""
+        story_id, canonical = record["story_id"], record["canonical_url"]
+        columns = ", ".join(self.fields)
+        updates = ", ".join(f"{f}=excluded.{f}" for f in self.fields if f != "url")
+        with self._transaction():
+            self.db.execute(
+                f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(self.fields))}) "
+                f"ON CONFLICT(url) DO UPDATE SET {updates}",
+                [record.get(f) for f in self.fields],
+            )
+            if story_id is None:
+                return
+            for old in merged:
+                self.db.execute("UPDATE articles SET story_id=? WHERE story_id=?", (story_id, old))
+                self.db.execute("DELETE FROM stories WHERE story_id=?", (old,))
+                self._history(story_id, "merged", f"story {old} merged into this story")
+            if previous_canonical is not None:
+                self._history(story_id, "canonical_changed",
+                              f"{previous_canonical} -> {canonical} ({canonical_reason})")
+            self.db.execute("UPDATE articles SET canonical_url=? WHERE story_id=?",
+                            (canonical, story_id))
+            self._update_story(story_id, canonical, canonical_reason, record)
+
+    def _update_story(self, story_id: str, canonical: str, reason: str | None,
+                      record: dict[str, Any]) -> None:
+        copies, first_seen = self.db.execute(
+            "SELECT COUNT(*), MIN(fetched_at) FROM articles WHERE story_id=?", (story_id,)
+        ).fetchone()
+        row = self.db.execute("SELECT title FROM articles WHERE url=?", (canonical,)).fetchone()
+        title = row[0] if row else record.get("title")
+        self.db.execute(
+            "INSERT INTO stories (story_id, canonical_url, canonical_reason, title, first_seen,"
+            " copies, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET"
+            " canonical_url=excluded.canonical_url, canonical_reason=excluded.canonical_reason,"
+            " title=COALESCE(excluded.title, stories.title), copies=excluded.copies,"
+            " first_seen=MIN(stories.first_seen, excluded.first_seen),"
+            " updated_at=excluded.updated_at",
+            (story_id, canonical, reason, title, first_seen, copies, _now()),
+        )
+
+    def _history(self, story_id: str, event: str, detail: str) -> None:
+        self.db.execute(
+            "INSERT INTO story_history (story_id, at, event, detail) VALUES (?, ?, ?, ?)",
+            (story_id, _now(), event, detail),
+        )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+
+class SQLiteIndexBackend:
+    """Persists the story index in the store file (the dedup stage's IndexBackend)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str | Path) -> None:
+        self.db = connection
+        self.path = path
+
+    def check(self, fingerprint: dict[str, str]) -> None:
+        """Record the index's parameters, or refuse an index built with other ones.
+
+        Raises:
+            StoreError: naming the file, the mismatch and what to do.
+        """
+        stored = dict(self.db.execute("SELECT key, value FROM index_meta").fetchall())
+        has_pages = self.db.execute("SELECT 1 FROM story_index LIMIT 1").fetchone() is not None
+        mismatch = {k: (stored.get(k), v) for k, v in fingerprint.items() if stored.get(k) != v}
+        if mismatch and has_pages:
+            details = ", ".join(f"{k}: stored {old!r}, now {new!r}" for k, (old, new) in mismatch.items())
+            raise StoreError(
+                f"the story index in {self.path} was built with other parameters ({details}); "
+                "restore the old settings, or start a new store file (STORAGE_SQLITE_PATH)"
+            )
+        with _Transaction(self.db):
+            self.db.executemany(
+                "INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)", fingerprint.items()
+            )
+
+    def load(self) -> Iterator[IndexedPage]:
+        rows = self.db.execute(
+            "SELECT url, story_id, hashes, published, source_url FROM story_index ORDER BY rowid"
+        )
+        for url, story_id, hashes, published, source_url in rows:
+            if len(hashes) % 8:
+                raise StoreError(f"corrupt story index entry for {url} in {self.path}")
+            yield IndexedPage(url, story_id, np.frombuffer(hashes, dtype="<u8").astype(np.uint64),
+                              published, source_url)
+
+    def save(self, pages: Iterable[IndexedPage]) -> None:
+        with _Transaction(self.db):
+            self.db.executemany(
+                "INSERT INTO story_index (url, story_id, hashes, published, source_url)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET story_id=excluded.story_id,"
+                " hashes=excluded.hashes, published=excluded.published,"
+                " source_url=excluded.source_url",
+                [(p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.published, p.source_url)
+                 for p in pages],
+            )
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
