@@ -14,6 +14,10 @@ class Page:
     fetched_at: str  # ISO 8601, UTC
     #: True when the page is off the start sites, reached through a copy's source link.
     offsite: bool = False
+    #: URLs that redirected to this page (so a copy citing one of them cites this page).
+    aliases: list[str] = field(default_factory=list)
+    #: This page's redirector links resolved by the spider: link URL -> final URL.
+    redirects: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -32,9 +36,11 @@ class Article:
     fetched_at: str
     #: The page's HTML; used by SourceLinkPipeline, not exported.
     html: str = ""
-    #: Set by SourceLinkPipeline: the original this page says it copies, and which signal said so.
+    #: Set by SourceLinkPipeline: the original this page says it copies, which signal said so,
+    #: and the agency or outlet its text credits ("Reuters" in "BEIRUT (Reuters) –").
     source_url: str | None = None
     source_evidence: str | None = None
+    credited_to: str | None = None
     #: Set by DedupPipeline: the story this page belongs to, the story's original publication,
     #: and this page's similarity (0..1) to the story it joined (1.0 for a story's first page).
     story_id: str | None = None
@@ -46,10 +52,15 @@ class Article:
     canonical_reason: str | None = None
     previous_canonical: str | None = None
     merged_stories: list[str] = field(default_factory=list)
+    #: Copied from the Page for SourceLinkPipeline and DedupPipeline (not exported).
+    aliases: list[str] = field(default_factory=list)
+    redirects: dict[str, str] = field(default_factory=dict)
 
 
 #: Fields of Article that internal stages use and exports leave out.
-_INTERNAL_FIELDS = {"html", "canonical_reason", "previous_canonical", "merged_stories"}
+_INTERNAL_FIELDS = {
+    "html", "canonical_reason", "previous_canonical", "merged_stories", "aliases", "redirects",
+}
 
 #: The output schema: the fields of one article record, in order (README.md documents them).
 ARTICLE_FIELDS = [f.name for f in fields(Article) if f.name not in _INTERNAL_FIELDS]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from pipelines.credits import same_outlet
 
 
 @dataclass(frozen=True)
@@ -12,6 +14,8 @@ class Member:
     url: str
     published: str | None  # ISO 8601, comparable as text
     source_url: str | None
+    site: str | None = None  # the site's name
+    credited_to: str | None = None  # the outlet the page's text credits
 
 
 @dataclass(frozen=True)
@@ -30,30 +34,49 @@ def resolve_chain(url: str, source_of: Mapping[str, str]) -> str:
     return url
 
 
-def choose_canonical(members: Sequence[Member], source_of: Mapping[str, str]) -> Canonical:
-    """The story's original: the page its copies cite (through chains of copies), else the
-    earliest published page, ties broken by URL so the choice is deterministic.
+def choose_canonical(members: Sequence[Member], source_of: Mapping[str, str],
+                     is_aggregator: Callable[[str], bool] = lambda url: False) -> Canonical:
+    """The story's original. Candidates are the pages the members' citations lead to
+    (following chains of copies) and the members that cite nothing. They are ranked by:
+    1. being on the site of an outlet the members credit ("(Globewire) —"), so a wire's own
+       page beats the publishers' reprints of it;
+    2. not being on an aggregator site;
+    3. how many members cite it;
+    4. the earliest publication date; then URL, so the choice is deterministic.
 
     Raises:
         ValueError: for a story with no members.
     """
     if not members:
         raise ValueError("a story needs at least one member")
-    published = {m.url: m.published for m in members}
+    by_url = {m.url: m for m in members}
     citations = Counter(
         resolve_chain(m.url, source_of) for m in members if m.source_url is not None
     )
-    if citations:
-        best = min(
-            citations,
-            key=lambda url: (-citations[url], _date_order(published.get(url)), url),
-        )
-        return Canonical(best, f"cited by {citations[best]} page(s)")
-    dated = [m for m in members if m.published]
-    if dated:
-        first = min(dated, key=lambda m: (m.published or "", m.url))
-        return Canonical(first.url, "earliest published")
-    return Canonical(min(m.url for m in members), "first by URL (no dates)")
+    candidates = set(citations) | {m.url for m in members if m.source_url is None}
+    if not candidates:  # every member cites another member: a cycle
+        candidates = set(by_url)
+    credits = [m.credited_to for m in members if m.credited_to]
+
+    def credited(url: str) -> bool:
+        site = by_url[url].site if url in by_url else None
+        return bool(site) and any(same_outlet(c, site or "") for c in credits)
+
+    def rank(url: str) -> tuple[bool, bool, int, tuple[bool, str], str]:
+        published = by_url[url].published if url in by_url else None
+        return (not credited(url), is_aggregator(url), -citations[url],
+                _date_order(published), url)
+
+    best = min(candidates, key=rank)
+    if credited(best):
+        reason = f"page of the credited outlet {by_url[best].site}"
+    elif citations[best]:
+        reason = f"cited by {citations[best]} page(s)"
+    else:
+        reason = "earliest published" if best in by_url and by_url[best].published else "first by URL"
+    if is_aggregator(best):
+        reason += " (aggregator page: no publisher page known)"
+    return Canonical(best, reason)
 
 
 def _date_order(published: str | None) -> tuple[bool, str]:

@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ARTICLE_FIELDS, Article, Page
-from pipelines.dedup import DedupOptions, StoryIndex
+from pipelines.credits import find_credit
+from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions
 from pipelines.sources import find_source_link, parse_markup
 from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreError, open_store
 
 logger = logging.getLogger(__name__)
+
+
+def _stats(crawler: Crawler) -> StatsCollector:
+    if crawler.stats is None:
+        raise RuntimeError("the crawler has no stats collector")
+    return crawler.stats
+
+
+@contextmanager
+def _timed(stats: StatsCollector, stage: str) -> Iterator[None]:
+    """Adds the CPU time of the block to the stat timing/<stage>_cpu_s."""
+    start = time.process_time()
+    try:
+        yield
+    finally:
+        stats.inc_value(f"timing/{stage}_cpu_s", time.process_time() - start)
 
 
 def _check(crawler: Crawler, build: Any) -> Any:
@@ -47,9 +70,9 @@ class ExtractionPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
-        result = self.extractor.extract(item.html, item.url)
-        stats = self.crawler.stats
-        assert stats is not None
+        stats = _stats(self.crawler)
+        with _timed(stats, "extraction"):
+            result = self.extractor.extract(item.html, item.url)
         if not isinstance(result, Extraction):
             stats.inc_value(f"extraction/dropped/{result.reason}")
             raise DropItem(f"{result.reason}: {item.url}", log_level="DEBUG")
@@ -57,7 +80,7 @@ class ExtractionPipeline:
         return Article(url=item.url, title=result.title, text=result.text, author=result.author,
                        published=result.published, site=result.site, language=result.language,
                        page_canonical=result.page_canonical, fetched_at=item.fetched_at,
-                       html=item.html)
+                       html=item.html, aliases=item.aliases, redirects=item.redirects)
 
 
 class SourceLinkPipeline:
@@ -75,10 +98,11 @@ class SourceLinkPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        markup = parse_markup(item.html, item.url)
-        link = find_source_link(markup) if markup else None
-        stats = self.crawler.stats
-        assert stats is not None
+        stats = _stats(self.crawler)
+        with _timed(stats, "sources"):
+            markup = parse_markup(item.html, item.url, item.redirects)
+            link = find_source_link(markup) if markup else None
+            item.credited_to = find_credit(markup.blocks, item.site) if markup else None
         if link is None:
             stats.inc_value("sources/none")
         else:
@@ -127,17 +151,19 @@ class DedupPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        assignment, changed = self.index.add(item.url, item.text, item.published, item.source_url)
+        stats = _stats(self.crawler)
+        with _timed(stats, "dedup"):
+            facts = PageFacts(item.published, item.source_url, item.site, item.credited_to)
+            assignment, changed = self.index.add(item.url, item.text, facts, item.aliases)
         if self.backend is not None:
-            self.backend.save(changed)
+            with _timed(stats, "storage"):
+                self.backend.save(changed)
         item.story_id = assignment.story_id
         item.similarity = assignment.similarity
         item.canonical_url = assignment.canonical.url
         item.canonical_reason = assignment.canonical.reason
         item.previous_canonical = assignment.previous_canonical
         item.merged_stories = list(assignment.merged)
-        stats = self.crawler.stats
-        assert stats is not None
         stats.inc_value("dedup/new_story" if assignment.new_story else "dedup/joined_story")
         if assignment.merged:
             stats.inc_value("dedup/stories_merged", len(assignment.merged))
@@ -170,11 +196,11 @@ class StoragePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article) or self.store is None:
             return item
+        stats = _stats(self.crawler)
         record = {k: v for k, v in ItemAdapter(item).asdict().items() if k in ARTICLE_FIELDS}
-        self.store.write(record, item.merged_stories, item.canonical_reason,
-                         item.previous_canonical)
-        stats = self.crawler.stats
-        assert stats is not None
+        with _timed(stats, "storage"):
+            self.store.write(record, item.merged_stories, item.canonical_reason,
+                             item.previous_canonical)
         stats.inc_value("storage/articles_written")
         return item
 
@@ -196,8 +222,7 @@ class CrawlSummary:
         return extension
 
     def spider_closed(self, reason: str) -> None:
-        stats = self.crawler.stats
-        assert stats is not None
+        stats = _stats(self.crawler)
         values = stats.get_stats()
         dropped = {k.split("/", 2)[2]: v for k, v in values.items()
                    if k.startswith("extraction/dropped/")}
@@ -209,3 +234,7 @@ class CrawlSummary:
             dropped or "none", values.get("dedup/new_story", 0),
             values.get("dedup/joined_story", 0), errors, reason,
         )
+        stats_file = self.crawler.settings.get("CRAWL_STATS_FILE")
+        if stats_file:
+            values = {**values, "cpu_seconds": time.process_time()}
+            Path(stats_file).write_text(json.dumps(values, default=str, indent=1), "utf-8")

@@ -11,6 +11,7 @@ page proves two stories are one (the older id survives).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -18,11 +19,14 @@ from typing import Protocol
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
+from crawler.urls import site_of
 from pipelines.canonical import Canonical, Member, choose_canonical
 from pipelines.shingles import SHINGLE_SCHEME, Hashes, overlap_count, shingle_hashes, tokenize
 
 MINHASH_SCHEME = "affine32"
 LEAD_SHINGLES = 20
+# A site needs this many indexed pages before its citing share can call it an aggregator.
+AGGREGATOR_MIN_PAGES = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,16 @@ class DedupOptions:
         }
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    """What the canonical choice needs to know of a page besides its text."""
+
+    published: str | None = None  # ISO 8601
+    source_url: str | None = None
+    site: str | None = None  # the site's name ("Globewire")
+    credited_to: str | None = None
+
+
 @dataclass
 class IndexedPage:
     """One page as the index keeps (and persists) it."""
@@ -71,8 +85,9 @@ class IndexedPage:
     url: str
     story_id: str
     hashes: Hashes  # shingle hashes in text order
-    published: str | None
-    source_url: str | None
+    facts: PageFacts
+    #: URLs that redirected to this page.
+    aliases: tuple[str, ...] = ()
     shingles: Hashes = field(init=False)  # distinct, sorted
     #: The first shingles of the text, distinct and sorted: what a partial copy must keep.
     lead: Hashes = field(init=False)
@@ -114,6 +129,10 @@ class StoryIndex:
         self._canonical: dict[str, Canonical] = {}
         self.source_of: dict[str, str] = {}
         self._order: dict[str, int] = {}  # url -> arrival number, to tell older stories
+        # Per site: pages indexed, and pages that cite a source on another site. A site whose
+        # pages mostly cite others is an aggregator, never a story's original if avoidable.
+        self._site_pages: Counter[str] = Counter()
+        self._site_citing: Counter[str] = Counter()
 
     def __len__(self) -> int:
         return len(self.pages)
@@ -132,15 +151,15 @@ class StoryIndex:
         for story_id in self._members:
             self._canonical[story_id] = self._choose_canonical(story_id)
 
-    def add(self, url: str, text: str, published: str | None = None,
-            source_url: str | None = None) -> tuple[Assignment, list[IndexedPage]]:
+    def add(self, url: str, text: str, facts: PageFacts = PageFacts(),
+            aliases: Iterable[str] = ()) -> tuple[Assignment, list[IndexedPage]]:
         """Assign a page to a story; returns the assignment and the pages whose stored
         state changed (to persist)."""
         hashes = shingle_hashes(tokenize(text), self.options.shingle_words)
         previous = self.pages.get(url)
         if previous is not None:
             self._remove(previous)
-        probe = IndexedPage(url, "", hashes, published, source_url)
+        probe = IndexedPage(url, "", hashes, facts, tuple(a for a in aliases if a != url))
         matches = self._verified_matches(probe)
         preferred = previous.story_id if previous else None
         story_id, similarity, merged = self._choose_story(matches, preferred)
@@ -229,8 +248,12 @@ class StoryIndex:
         self.pages[page.url] = page
         self._order.setdefault(page.url, len(self._order))
         self._members.setdefault(page.story_id, []).append(page.url)
-        if page.source_url:
-            self.source_of[page.url] = page.source_url
+        self._site_pages[site_of(page.url)] += 1
+        if page.facts.source_url:
+            self.source_of[page.url] = page.facts.source_url
+            self._site_citing[site_of(page.url)] += 1
+        for alias in page.aliases:
+            self.source_of[alias] = page.url
         windows = self._window_signatures(page.hashes)
         with self._lsh.insertion_session() as session:
             for number, signature in enumerate(windows):
@@ -246,14 +269,27 @@ class StoryIndex:
         if not members:
             self._members.pop(page.story_id, None)
             self._canonical.pop(page.story_id, None)
-        self.source_of.pop(page.url, None)
+        self._site_pages[site_of(page.url)] -= 1
+        if page.facts.source_url:
+            self._site_citing[site_of(page.url)] -= 1
+        for url in (page.url, *page.aliases):
+            self.source_of.pop(url, None)
         del self.pages[page.url]
 
     def _choose_canonical(self, story_id: str) -> Canonical:
         pages = [self.pages[url] for url in self._members[story_id]]
         return choose_canonical(
-            [Member(p.url, p.published, p.source_url) for p in pages], self.source_of
+            [Member(p.url, p.facts.published, p.facts.source_url, p.facts.site,
+                    p.facts.credited_to) for p in pages],
+            self.source_of,
+            self.is_aggregator,
         )
+
+    def is_aggregator(self, url: str) -> bool:
+        """True when most indexed pages of the URL's site cite a source elsewhere."""
+        site = site_of(url)
+        pages = self._site_pages[site]
+        return pages >= AGGREGATOR_MIN_PAGES and self._site_citing[site] >= pages / 2
 
     def _window_signatures(self, hashes: Hashes) -> list[LeanMinHash]:
         """MinHashes of overlapping windows (half a window apart) over the shingles."""

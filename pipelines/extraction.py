@@ -91,7 +91,7 @@ class ArticleExtractor:
             text=text,
             author=structured.get("author") or document.author,
             published=structured.get("published") or document.date,
-            site=document.sitename,
+            site=document.sitename or _site_name_from_title(root, title),
             language=_language(root) or document.language,
             page_canonical=document.url,
         )
@@ -127,6 +127,16 @@ def _structured_metadata(root: lxml.html.HtmlElement) -> dict[str, str]:
     if published and _valid_date(published):
         found["published"] = published
     return found
+
+
+def _site_name_from_title(root: lxml.html.HtmlElement, headline: str | None) -> str | None:
+    """The site's name as the <title> gives it after the headline: "Headline | Site"."""
+    title = " ".join(root.findtext(".//title", "").split())
+    for separator in (" | ", " - ", " — ", " – ", " :: "):
+        head, found, tail = title.rpartition(separator)
+        if found and head and 0 < len(tail.split()) <= 5 and tail != headline:
+            return tail
+    return None
 
 
 def _valid_date(value: str) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -44,6 +44,11 @@ class PageMarkup:
     meta_sources: tuple[tuple[str, str], ...]  # (meta name, content)
     jsonld: tuple[dict[str, object], ...]
     anchors: tuple[Anchor, ...]
+    #: Text of the body's paragraphs and short blocks, in order (for datelines and credits).
+    blocks: tuple[str, ...] = ()
+    #: Links this page holds that redirect elsewhere: link URL -> final URL (the spider
+    #: resolves an aggregator's own redirector links, "/go/123", before the page is processed).
+    redirects: Mapping[str, str] = field(default_factory=dict)
 
 
 # Link text that is itself an attribution ("Original Article", "Source", "Full story").
@@ -52,11 +57,16 @@ _ATTRIBUTION_TEXT = re.compile(
     r"|read\s+(the\s+)?(original|full)(\s+(article|story))?|continue\s+reading\s+at\b.*)\W*$",
     re.IGNORECASE,
 )
-# Words right before a link that make it an attribution ("via <a>", "Source: <a>").
+# Words right before a link that make it an attribution ("via <a>", "Source: <a>",
+# "Continue reading the original article <a>").
 _ATTRIBUTION_LEAD = re.compile(
-    r"(\bvia|\bsource|\bsources|\boriginally\s+(published|appeared|posted)(\s+(on|at|in|by))?"
+    r"(\bvia|\bsources?|\boriginally\s+(published|appeared|posted)(\s+(on|at|in|by))?"
     r"|\bfirst\s+(published|appeared|posted)(\s+(on|at|in|by))?|\bread\s+more\s+at"
-    r"|\bcontinue\s+reading\s+(at|on)|\bcredit|\bcourtesy\s+of|\breposted\s+from"
+    r"|\b(continue|keep|read)\s+reading(\s+(at|on))?(\s+the)?(\s+(original|full))?"
+    r"(\s+(article|story|report|post))?(\s+(at|on|from))?"
+    r"|\b(read|see)\s+the\s+(original|full)\s+(article|story|report)(\s+(at|on|from))?"
+    r"|\boriginal\s+(article|story|report)(\s+(at|on|from))?"
+    r"|\bcredit|\bcourtesy\s+of|\breposted\s+from|\bcopied\s+from"
     r"|\brepublished\s+(from|with\s+permission\s+(of|from))|\bquelle|\bfuente|\bfonte)"
     r"\s*[:\-–—]?\s*$",
     re.IGNORECASE,
@@ -69,9 +79,11 @@ _SOCIAL_SITES = (
     "telegram.me", "t.me", "plus.google.com", "mailto",
 )
 _LEAD_CHARS = 60
+_BLOCK_CHARS = 400
 
 
-def parse_markup(html: str, url: str) -> PageMarkup | None:
+def parse_markup(html: str, url: str, redirects: Mapping[str, str] | None = None
+                 ) -> PageMarkup | None:
     """Parse the parts of a page the source signals read; None for an unparsable page."""
     try:
         root = lxml.html.document_fromstring(html)
@@ -87,7 +99,30 @@ def parse_markup(html: str, url: str) -> PageMarkup | None:
     )
     jsonld = tuple(_jsonld_objects(root))
     anchors = tuple(_anchors(root))
-    return PageMarkup(url, canonical, og_url, meta_sources, jsonld, anchors)
+    blocks = tuple(
+        text for block in root.iter("p", "div", "span", "blockquote")
+        if (len(block) == 0 or block.tag == "p") and not _in_page_furniture(block)
+        if (text := " ".join(block.text_content().split())) and len(text) < _BLOCK_CHARS
+    )
+    return PageMarkup(url, canonical, og_url, meta_sources, jsonld, anchors, blocks,
+                      dict(redirects or {}))
+
+
+def with_redirects(markup: PageMarkup, redirects: Mapping[str, str]) -> PageMarkup:
+    return replace(markup, redirects=dict(redirects))
+
+
+def links_to_resolve(markup: PageMarkup) -> list[str]:
+    """Attribution links that point at the page's own site: usually a redirector ("/go/12")
+    whose target is the real source. The spider resolves them before the page is processed."""
+    found = []
+    for anchor in markup.anchors:
+        if not _is_attribution(anchor):
+            continue
+        url = resolve_href(anchor.href, markup.url)
+        if url is not None and site_of(url) == site_of(markup.url) and url != markup.url:
+            found.append(url)
+    return found
 
 
 def find_source_link(markup: PageMarkup) -> SourceLink | None:
@@ -120,6 +155,8 @@ def _off_site(markup: PageMarkup, href: str | None) -> str | None:
     if href is None:
         return None
     url = resolve_href(href, markup.url)
+    if url is not None:
+        url = markup.redirects.get(url, url)
     if url is None or site_of(url) == site_of(markup.url):
         return None
     site = site_of(url)
@@ -130,6 +167,10 @@ def _off_site(markup: PageMarkup, href: str | None) -> str | None:
     if urlsplit(url).path in ("", "/"):
         return None  # a home page credits an outlet, it is not the copied article
     return url
+
+
+def _is_attribution(anchor: Anchor) -> bool:
+    return bool(_ATTRIBUTION_TEXT.match(anchor.text) or _ATTRIBUTION_LEAD.search(anchor.lead))
 
 
 def _attribution_link(markup: PageMarkup) -> SourceLink | None:
@@ -227,6 +268,11 @@ def _anchors(root: lxml.html.HtmlElement) -> Iterator[Anchor]:
             continue
         text = " ".join(link.text_content().split())
         yield Anchor(href, text, _text_before(link))
+
+
+def _in_page_furniture(element: lxml.html.HtmlElement) -> bool:
+    """True inside the site's header, footer, navigation or sidebar."""
+    return any(a.tag in ("header", "footer", "nav", "aside") for a in element.iterancestors())
 
 
 def _text_before(link: lxml.html.HtmlElement) -> str:

@@ -6,6 +6,7 @@ written in one transaction (WAL journal), so a crash loses at most the page in f
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -14,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.dedup import IndexedPage
+from pipelines.dedup import IndexedPage, PageFacts
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY, title TEXT, text TEXT NOT NULL, author TEXT, published TEXT,
     site TEXT, language TEXT, page_canonical TEXT, fetched_at TEXT NOT NULL,
-    source_url TEXT, source_evidence TEXT, story_id TEXT, canonical_url TEXT, similarity REAL
+    source_url TEXT, source_evidence TEXT, credited_to TEXT, story_id TEXT, canonical_url TEXT,
+    similarity REAL
 );
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
 CREATE TABLE IF NOT EXISTS stories (
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS story_history (
 );
 CREATE TABLE IF NOT EXISTS story_index (
     url TEXT PRIMARY KEY, story_id TEXT NOT NULL, hashes BLOB NOT NULL,
-    published TEXT, source_url TEXT
+    published TEXT, source_url TEXT, site TEXT, credited_to TEXT, aliases TEXT
 );
 CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -155,22 +157,32 @@ class SQLiteIndexBackend:
 
     def load(self) -> Iterator[IndexedPage]:
         rows = self.db.execute(
-            "SELECT url, story_id, hashes, published, source_url FROM story_index ORDER BY rowid"
+            "SELECT url, story_id, hashes, published, source_url, site, credited_to, aliases"
+            " FROM story_index ORDER BY rowid"
         )
-        for url, story_id, hashes, published, source_url in rows:
-            if len(hashes) % 8:
-                raise StoreError(f"corrupt story index entry for {url} in {self.path}")
-            yield IndexedPage(url, story_id, np.frombuffer(hashes, dtype="<u8").astype(np.uint64),
-                              published, source_url)
+        for url, story_id, hashes, published, source_url, site, credited_to, aliases in rows:
+            try:
+                if not isinstance(hashes, bytes) or len(hashes) % 8:
+                    raise ValueError("shingle hashes are not 64-bit values")
+                alias_list = tuple(json.loads(aliases or "[]"))
+            except ValueError as exc:
+                raise StoreError(
+                    f"corrupt story index entry for {url} in {self.path} ({exc}); "
+                    "start a new store file (STORAGE_SQLITE_PATH)"
+                ) from None
+            facts = PageFacts(published, source_url, site, credited_to)
+            hashes_array = np.frombuffer(hashes, dtype="<u8").astype(np.uint64)
+            yield IndexedPage(url, story_id, hashes_array, facts, alias_list)
 
     def save(self, pages: Iterable[IndexedPage]) -> None:
+        columns = "url, story_id, hashes, published, source_url, site, credited_to, aliases"
+        updates = ", ".join(f"{c}=excluded.{c}" for c in columns.split(", ")[1:])
         with _Transaction(self.db):
             self.db.executemany(
-                "INSERT INTO story_index (url, story_id, hashes, published, source_url)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET story_id=excluded.story_id,"
-                " hashes=excluded.hashes, published=excluded.published,"
-                " source_url=excluded.source_url",
-                [(p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.published, p.source_url)
+                f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                f" ON CONFLICT(url) DO UPDATE SET {updates}",
+                [(p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.facts.published,
+                  p.facts.source_url, p.facts.site, p.facts.credited_to, json.dumps(p.aliases))
                  for p in pages],
             )
 

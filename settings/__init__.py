@@ -55,6 +55,10 @@ CRAWL_SOURCE_HOPS = 2
 # the Article item (crawler.items.ARTICLE_FIELDS) and documented in README.md.
 FEED_EXPORT_FIELDS = ARTICLE_FIELDS
 
+# When set, the crawl's final stats (plus its CPU seconds) are written to this JSON file.
+# Read by pipelines.components.CrawlSummary; benchmarks and monitoring use it.
+CRAWL_STATS_FILE = ""
+
 ITEM_PIPELINES = {
     "pipelines.components.ExtractionPipeline": 100,
     "pipelines.components.SourceLinkPipeline": 200,

@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import Page
 from crawler.urls import BadURLError, check_start_url, looks_like_listing, normalize_url, site_of
-from pipelines.sources import find_source_link, parse_markup
+from pipelines.sources import PageMarkup, find_source_link, links_to_resolve, parse_markup
 
 
 def read_start_urls(start_urls: str = "", start_file: str = "") -> list[str]:
@@ -59,25 +59,55 @@ class NewsSpider(scrapy.Spider):
             yield Request(url, callback=self.parse, errback=self.on_error)
 
     def parse(self, response: Response) -> Iterator[Page | Request]:
-        stats = self.crawler.stats
         if not isinstance(response, HtmlResponse):
-            stats.inc_value("crawl/skipped/not_html")
+            self.crawler.stats.inc_value("crawl/skipped/not_html")
             return
         offsite = site_of(response.url) not in self.start_sites
-        if not looks_like_listing(response.url):
-            fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-            yield Page(url=response.url, html=response.text, fetched_at=fetched_at, offsite=offsite)
+        markup = parse_markup(response.text, response.url)
+        redirectors = links_to_resolve(markup) if markup else []
         if not offsite:
             for link in self.links.extract_links(response):
-                yield response.follow(normalize_url(link.url), self.parse, errback=self.on_error)
-        yield from self._follow_source(response)
+                url = normalize_url(link.url)
+                if url not in redirectors:  # resolved below, with HEAD
+                    yield response.follow(url, self.parse, errback=self.on_error)
+        if looks_like_listing(response.url):
+            return
+        page = Page(
+            url=response.url, html=response.text, offsite=offsite,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            aliases=[normalize_url(u) for u in response.meta.get("redirect_urls", [])],
+        )
+        if redirectors:
+            # An attribution link to the site's own redirector ("/go/12"): ask where it
+            # leads before the page goes down the pipelines.
+            yield Request(redirectors[0], self.resolved_redirect, method="HEAD", dont_filter=True,
+                          errback=self.on_redirect_error,
+                          meta={"page": page, "hops": response.meta.get("source_hops", 0),
+                                "dont_redirect": True, "handle_httpstatus_all": True})
+            return
+        yield page
+        if markup is not None:
+            yield from self._follow_source(markup, response.meta.get("source_hops", 0))
 
-    def _follow_source(self, response: HtmlResponse) -> Iterator[Request]:
-        hops = response.meta.get("source_hops", 0)
+    def resolved_redirect(self, response: Response) -> Iterator[Page | Request]:
+        page: Page = response.meta["page"]
+        location = response.headers.get("Location")
+        if 300 <= response.status < 400 and location:
+            page.redirects[response.url] = normalize_url(response.urljoin(location.decode("latin-1")))
+            self.crawler.stats.inc_value("crawl/redirector_links_resolved")
+        yield page
+        markup = parse_markup(page.html, page.url, page.redirects)
+        if markup is not None:
+            yield from self._follow_source(markup, response.meta["hops"])
+
+    def on_redirect_error(self, failure: Failure) -> Iterator[Page]:
+        self.on_error(failure)
+        yield failure.request.meta["page"]  # the page itself is still worth keeping
+
+    def _follow_source(self, markup: PageMarkup, hops: int) -> Iterator[Request]:
         if hops >= self.settings.getint("CRAWL_SOURCE_HOPS"):
             return
-        markup = parse_markup(response.text, response.url)
-        source = find_source_link(markup) if markup else None
+        source = find_source_link(markup)
         if source is None or site_of(source.url) in self.start_sites:
             return  # start sites are crawled anyway
         self.crawler.stats.inc_value("crawl/source_links_followed")

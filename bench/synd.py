@@ -1,0 +1,82 @@
+"""Crawl a labelled synd web with the real spider and score the stored result.
+
+    python bench/synd.py [--web ../shared/bench/synd-dev] [--workdir DIR]
+
+The web is served by crawler.sampleweb.server on 127.0.0.1; `scrapy crawl news` runs in a
+subprocess from the web's start_urls.txt only (labels.json is read after the crawl, for
+scoring). Scores come from the SQLite store the crawl leaves (its final state). Prints a
+report, then one JSON object as the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from crawler.sampleweb.server import SampleWebServer  # noqa: E402
+from scoring import score_crawl  # noqa: E402
+
+
+def crawl(web: Path, workdir: Path, timeout: float) -> tuple[dict[str, object], float]:
+    """Run the crawl; return its stats and wall seconds."""
+    db, stats_file = workdir / "synd.db", workdir / "stats.json"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    with open(workdir / "proxy.jsonl", "w") as log, SampleWebServer(web, log=log) as server:
+        env = {**os.environ, "http_proxy": server.proxy_url, "no_proxy": ""}
+        command = [
+            sys.executable, "-m", "scrapy.cmdline", "crawl", "news",
+            "-a", f"start_file={web / 'start_urls.txt'}",
+            "-s", f"STORAGE_SQLITE_PATH={db}", "-s", f"CRAWL_STATS_FILE={stats_file}",
+            "-s", "LOG_LEVEL=WARNING", "-O", str(workdir / "synd.jsonl"),
+        ]
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=timeout)
+        seconds = time.perf_counter() - start
+    return json.loads(stats_file.read_text()), seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--web", type=Path, default=ROOT.parent / "shared/bench/synd-dev")
+    parser.add_argument("--workdir", type=Path, help="keep the store, feed and logs here")
+    parser.add_argument("--timeout", type=float, default=1800, help="crawl time limit (s)")
+    args = parser.parse_args()
+    if not (args.web / "labels.json").is_file():
+        parser.exit(2, f"error: {args.web} has no labels.json\n")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="synd-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    stats, seconds = crawl(args.web, workdir, args.timeout)
+    labels = json.loads((args.web / "labels.json").read_text())
+    connection = sqlite3.connect(workdir / "synd.db")
+    connection.row_factory = sqlite3.Row
+    rows = [dict(r) for r in connection.execute("SELECT * FROM articles")]
+    proxy_log = [json.loads(line) for line in (workdir / "proxy.jsonl").open()]
+    result = score_crawl(rows, labels, proxy_log)
+    cpu = float(stats.get("cpu_seconds", 0.0))  # type: ignore[arg-type]
+    dedup_cpu = float(stats.get("timing/dedup_cpu_s", 0.0))  # type: ignore[arg-type]
+    result.update({
+        "seconds": round(seconds, 1),
+        "pages_per_second": round(int(stats.get("response_received_count", 0)) / seconds, 1),  # type: ignore[call-overload]
+        "dedup_cpu_share": round(dedup_cpu / cpu, 4) if cpu else None,
+        "extraction_cpu_share": round(float(stats.get("timing/extraction_cpu_s", 0.0)) / cpu, 4) if cpu else None,  # type: ignore[arg-type]
+    })
+    for key, value in result.items():
+        print(f"{key:32} {value}")
+    print(f"(store, feed and proxy log in {workdir})")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Wire and outlet credits in an article's text: "BEIRUT (Reuters) –", "— AFP", "By X staff".
+
+A credit names who wrote a story even when the page links nothing; it lets the canonical
+choice prefer the credited wire's own page over a publisher's reprint of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_NAME = r"(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4})"
+_DASH = r"\s*[—–-]+\s*"
+_CREDIT_PATTERNS = (
+    # Dateline: "BEIRUT (Reuters) – ...", "(AP) — ...", "SANTA LUCIA, Chile (AFP) - ..."
+    re.compile(rf"^(?:[A-Z][\w .,'’-]{{0,40}}\s)?\({_NAME}\){_DASH}\S"),
+    # Closing credit line: "— Globewire", "- Reuters"
+    re.compile(rf"^[—–-]+\s*{_NAME}\.?$"),
+    # Staff byline: "By Continental Press Service staff", "Reuters staff"
+    re.compile(rf"^(?:by\s+)?{_NAME}\s+(?:staff|reporters|correspondents?)\b", re.IGNORECASE),
+    # "Credit: AFP", "Courtesy of The Harbor Courier", "© Associated Press 2026"
+    re.compile(rf"^(?:credit|courtesy(?:\s+of)?|©|\(c\)|copyright)\s*:?\s*(?:\d{{4}}\s+)?{_NAME}",
+               re.IGNORECASE),
+)
+# Words that look like a name in a dateline but are not an outlet.
+_NOT_OUTLETS = frozenset(
+    "update updated photo photos video file watch live pictured monday tuesday wednesday "
+    "thursday friday saturday sunday".split()
+)
+
+
+def find_credit(blocks: Iterable[str], own_name: str | None = None) -> str | None:
+    """The agency or outlet a page's text credits, or None.
+
+    Args:
+        blocks: the texts of the page's paragraphs, in order.
+        own_name: the page's own site name; a page crediting itself credits nobody.
+    """
+    for block in blocks:
+        block = block.strip()
+        for pattern in _CREDIT_PATTERNS:
+            match = pattern.match(block)
+            if match is None:
+                continue
+            name = match.group("name").strip(" .")
+            if name.lower() not in _NOT_OUTLETS and not (own_name and same_outlet(name, own_name)):
+                return name
+    return None
+
+
+def same_outlet(credit: str, site_name: str) -> bool:
+    """True when a credit and a site name name one outlet ("The Globewire" ~ "Globewire")."""
+    return _key(credit) == _key(site_name) != ""
+
+
+def _key(name: str) -> str:
+    return re.sub(r"^the|[^a-z0-9]", "", name.lower())
