@@ -52,6 +52,12 @@ _STAMP = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^\s*(by|written\s+by|posted\s+by)\s+[\w .,'-]{1,60}$", re.IGNORECASE)
+# A line that only says when (and by whom) the page was published: "Published March 14, 2026".
+_DATE_LINE = re.compile(
+    r"^\s*(published|posted|updated|last\s+updated|issued)(\s+on)?\s*:?\s*"
+    r"(\d{1,4}[/.\-]\d{1,2}|\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\s+\d{4})[^.]{0,60}$",
+    re.IGNORECASE,
+)
 _SHORT_LINE_WORDS = 6
 _BODY_PARAGRAPH_WORDS = 40
 # A teaser's excerpt is a sentence or two; more text under a linked heading is content.
@@ -95,7 +101,8 @@ def clean_text(text: str, title: str | None = None) -> str:
         ):
             continue
         skip_short_lines = False
-        if _SHARE_LINE.match(line) or _BYLINE.match(line) or (title_key and _key(line) == title_key):
+        if (_SHARE_LINE.match(line) or _BYLINE.match(line) or _DATE_LINE.match(line)
+                or (title_key and _key(line) == title_key)):
             continue
         line = _STAMP.sub("", line)
         if line:

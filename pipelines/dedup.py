@@ -25,6 +25,7 @@ from pipelines.shingles import SHINGLE_SCHEME, Hashes, overlap_count, shingle_ha
 
 MINHASH_SCHEME = "affine32"
 LEAD_SHINGLES = 20
+MIN_MATCH_SHINGLES = 5
 # A site needs this many indexed pages before its citing share can call it an aggregator.
 AGGREGATOR_MIN_PAGES = 3
 
@@ -208,8 +209,10 @@ class StoryIndex:
 
     def _verify(self, a: IndexedPage, b: IndexedPage) -> float | None:
         """The pair's overlap if one is a copy of the other (full, partial or edited)."""
-        shared = overlap_count(a.shingles, b.shingles)
         shorter, longer = sorted((a, b), key=lambda p: p.shingles.size)
+        if shorter.shingles.size < MIN_MATCH_SHINGLES:
+            return None  # a word or two is no evidence of copying
+        shared = overlap_count(a.shingles, b.shingles)
         jaccard = shared / (a.shingles.size + b.shingles.size - shared)
         if shorter.shingles.size < self.options.min_shingles:
             # Short texts are formulaic: only a near-identical text is a copy.

@@ -1,7 +1,8 @@
 """`scrapy crawl`, with spider arguments checked before the crawl starts.
 
 A user's mistake (a malformed start URL, an unreadable start file) ends the command with a
-one-line error and exit status 2 instead of a traceback from inside the crawl.
+one-line error and exit status 2, before Scrapy logs anything, instead of a traceback from
+inside the crawl.
 """
 
 from __future__ import annotations
@@ -10,23 +11,26 @@ import argparse
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.spiderloader import get_spider_loader
 
 
 class Command(ScrapyCrawlCommand):
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) == 1 and self.crawler_process is not None:
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if len(args) != 1 or self.settings is None:
+            return  # Scrapy's own usage errors follow in run()
+        try:
+            spider_class = get_spider_loader(self.settings).load(args[0])
+        except KeyError:
+            self._fail(f"no spider named {args[0]!r}")
+        check = getattr(spider_class, "check_arguments", None)
+        if check is not None:
             try:
-                spider_class = self.crawler_process.spider_loader.load(args[0])
-            except KeyError:
-                print(f"error: no spider named {args[0]!r}", file=sys.stderr)
-                self.exitcode = 2
-                return
-            check = getattr(spider_class, "check_arguments", None)
-            if check is not None:
-                try:
-                    check(**opts.spargs)
-                except ValueError as exc:
-                    print(f"error: {exc}", file=sys.stderr)
-                    self.exitcode = 2
-                    return
-        super().run(args, opts)
+                check(**opts.spargs)
+            except ValueError as exc:
+                self._fail(str(exc))
+
+    @staticmethod
+    def _fail(message: str) -> None:
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)

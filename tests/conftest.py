@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.sampleweb.build import START_URLS, build_web
+from crawler.sampleweb.server import SampleWebServer
+
+ROOT = Path(__file__).resolve().parent.parent
+STORIES = json.loads((ROOT / "crawler/sampleweb/stories.json").read_text())
+
+
+def story_text(story_id: str) -> str:
+    """The paragraphs of one of the sample web's stories, joined by newlines."""
+    story = next(s for s in STORIES["stories"] if s["id"] == story_id)
+    return "\n".join(story["paragraphs"])
+
+
+@pytest.fixture(scope="session")
+def sample_web(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("sampleweb")
+    build_web().write(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def proxy(sample_web: Path) -> Iterator[SampleWebServer]:
+    with SampleWebServer(sample_web, max_requests=5000) as server:
+        yield server
+
+
+def run_crawl(proxy_url: str, workdir: Path, *args: str, timeout: float = 180
+              ) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl news ...` in a subprocess, through the sample web's proxy."""
+    env = {**os.environ, "http_proxy": proxy_url, "no_proxy": ""}
+    command = [sys.executable, "-m", "scrapy.cmdline", "crawl", "news", *args,
+               "-s", f"STORAGE_SQLITE_PATH={workdir / 'store.db'}",
+               "-s", f"CRAWL_STATS_FILE={workdir / 'stats.json'}"]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def read_store(db: Path) -> dict[str, Any]:
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    articles = {r["url"]: dict(r) for r in connection.execute("SELECT * FROM articles")}
+    stories = {r["story_id"]: dict(r) for r in connection.execute("SELECT * FROM stories")}
+    connection.close()
+    return {"articles": articles, "stories": stories}
+
+
+@pytest.fixture(scope="session")
+def first_crawl(proxy: SampleWebServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One crawl of the sample web, shared by the end-to-end tests that only read it."""
+    workdir = tmp_path_factory.mktemp("crawl")
+    result = run_crawl(proxy.proxy_url, workdir, "-a", "start_urls=" + ",".join(START_URLS),
+                       "-O", str(workdir / "out.jsonl"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {"workdir": workdir, "result": result, **read_store(workdir / "store.db"),
+            "stats": json.loads((workdir / "stats.json").read_text()),
+            "feed": [json.loads(line) for line in (workdir / "out.jsonl").read_text().splitlines()]}

@@ -1,0 +1,128 @@
+"""End-to-end: real `scrapy crawl news` runs against the sample web on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from crawler.items import ARTICLE_FIELDS
+from crawler.sampleweb.build import START_URLS
+from tests.conftest import read_store, run_crawl
+
+BRIDGE = "http://riverton-herald.test/news/2026/03/harbor-bridge-closes-for-repairs.html"
+BRIDGE_COPIES = [
+    "http://newsdigest-hub.test/local/harbor-bridge-to-close-for-six-weeks/",  # full
+    "http://autoblog-news.test/harbor-bridge-to-close-4411/",  # partial
+]
+QUAKE = "http://continental-wire.test/world/2026/03/05/strong-quake-shakes-coastal-province/"
+QUAKE_CANONICAL_COPY = "http://newsdigest-hub.test/world/strong-quake-shakes-coastal-province/"
+QUAKE_CHAIN_COPY = "http://autoblog-news.test/quake-shakes-coastal-province-4502/"
+BUDGET_HERALD = "http://riverton-herald.test/news/2026/03/council-approves-budget-after-marathon-session.html"
+BUDGET_TRIBUNE = "http://lakeside-tribune.test/politics/riverton-budget-vote-splits-council"
+BUDGET_MIXED = "http://autoblog-news.test/riverton-budget-vote-splits-council-4519/"
+MUSEUM = "http://lakeside-tribune.test/culture/museum-reopens-after-renovation"
+MUSEUM_OLD = "http://autoblog-news.test/city-museum-reopens-4530/"
+
+
+def test_copies_merge_into_one_story_with_the_original_as_canonical(first_crawl: dict[str, Any]) -> None:
+    articles = first_crawl["articles"]
+    story = articles[BRIDGE]["story_id"]
+    assert {articles[url]["story_id"] for url in BRIDGE_COPIES} == {story}
+    assert {a["canonical_url"] for a in articles.values() if a["story_id"] == story} == {BRIDGE}
+    assert first_crawl["stories"][story]["copies"] == 3
+
+
+def test_chain_of_copies_resolves_to_the_wire_original(first_crawl: dict[str, Any]) -> None:
+    articles = first_crawl["articles"]
+    chain = articles[QUAKE_CHAIN_COPY]
+    assert chain["source_url"] == QUAKE_CANONICAL_COPY  # the link the page gives
+    assert chain["canonical_url"] == QUAKE  # the original behind it
+    assert articles[QUAKE_CANONICAL_COPY]["source_evidence"] == "rel=canonical"
+    assert chain["story_id"] == articles[QUAKE]["story_id"]
+
+
+def test_same_event_stories_stay_apart_and_the_mixed_rewrite_joins_its_majority(
+    first_crawl: dict[str, Any],
+) -> None:
+    articles = first_crawl["articles"]
+    assert articles[BUDGET_HERALD]["story_id"] != articles[BUDGET_TRIBUNE]["story_id"]
+    assert articles[BUDGET_MIXED]["story_id"] == articles[BUDGET_TRIBUNE]["story_id"]
+
+
+def test_old_version_copy_joins_the_updated_story(first_crawl: dict[str, Any]) -> None:
+    articles = first_crawl["articles"]
+    assert articles[MUSEUM_OLD]["story_id"] == articles[MUSEUM]["story_id"]
+    assert articles[MUSEUM_OLD]["canonical_url"] == MUSEUM
+
+
+def test_only_article_pages_are_emitted(first_crawl: dict[str, Any]) -> None:
+    emitted = {row["url"] for row in first_crawl["feed"]}
+    assert emitted == set(first_crawl["articles"])
+    for url in emitted:
+        assert "/page/" not in url and not url.endswith(("/about/", "/contact/"))
+        assert url not in START_URLS
+        assert url.rstrip("/").count("/") > 2  # no home or section page
+
+
+def test_aggregator_boilerplate_is_not_in_the_stored_text(first_crawl: dict[str, Any]) -> None:
+    text = first_crawl["articles"][BRIDGE_COPIES[0]]["text"]
+    assert "corroded cables" in text
+    for boilerplate in ("[contf]", "READ MORE", "Original Article", "Related Articles", "Share this"):
+        assert boilerplate not in text
+
+
+def test_feed_records_carry_the_documented_schema(first_crawl: dict[str, Any]) -> None:
+    for row in first_crawl["feed"]:
+        assert list(row) == ARTICLE_FIELDS
+        assert 0.0 <= row["similarity"] <= 1.0
+        assert row["story_id"] and row["canonical_url"] and row["fetched_at"]
+
+
+def test_stats_count_fetches_drops_and_stories(first_crawl: dict[str, Any]) -> None:
+    stats = first_crawl["stats"]
+    assert stats["item_scraped_count"] == len(first_crawl["articles"])
+    assert stats["dedup/new_story"] == len(first_crawl["stories"])
+    assert stats["dedup/joined_story"] == len(first_crawl["articles"]) - len(first_crawl["stories"])
+    assert stats["crawl/error/http_404"] == 1  # the sample web's broken link
+    assert "summary: fetched" in first_crawl["result"].stderr
+
+
+def test_a_second_run_stores_nothing_twice(first_crawl: dict[str, Any], proxy: Any, tmp_path: Path) -> None:
+    workdir = first_crawl["workdir"]
+    (tmp_path / "store.db").write_bytes((workdir / "store.db").read_bytes())
+    result = run_crawl(proxy.proxy_url, tmp_path, "-a", "start_urls=" + ",".join(START_URLS))
+    assert result.returncode == 0, result.stderr[-3000:]
+    again = read_store(tmp_path / "store.db")
+    assert set(again["articles"]) == set(first_crawl["articles"])
+    assert {u: a["story_id"] for u, a in again["articles"].items()} == {
+        u: a["story_id"] for u, a in first_crawl["articles"].items()
+    }
+    assert set(again["stories"]) == set(first_crawl["stories"])
+
+
+def test_bad_start_url_is_one_line_error(tmp_path: Path) -> None:
+    result = run_crawl("http://127.0.0.1:9", tmp_path, "-a", "start_urls=ftp://example.test/")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: start URL 'ftp://example.test/' must begin with http:// or https://"
+    ]
+
+
+def test_unreadable_start_file_is_one_line_error(tmp_path: Path) -> None:
+    result = run_crawl("http://127.0.0.1:9", tmp_path, "-a", f"start_file={tmp_path / 'nope.txt'}")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot read start file")
+    assert "Traceback" not in result.stderr
+
+
+def test_start_file_is_read(proxy: Any, tmp_path: Path) -> None:
+    start_file = tmp_path / "start.txt"
+    start_file.write_text("# the sample aggregator\nhttp://autoblog-news.test/\n")
+    result = run_crawl(proxy.proxy_url, tmp_path, "-a", f"start_file={start_file}",
+                       "-s", "CRAWL_SOURCE_HOPS=0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    urls = set(read_store(tmp_path / "store.db")["articles"])
+    assert urls and all(url.startswith("http://autoblog-news.test/") for url in urls)
+    assert json.loads((tmp_path / "stats.json").read_text()).get("crawl/source_links_followed") is None

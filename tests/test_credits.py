@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from pipelines.credits import find_credit, same_outlet
+
+
+@pytest.mark.parametrize(("block", "credit"), [
+    ("BEIRUT (Reuters) \u2013 The Syrian army said", "Reuters"),
+    ("(AP) \u2014 Police said on Friday", "AP"),
+    ("SANTA LUCIA, Chile (AFP) - A strong quake", "AFP"),
+    ("\u2014 Globewire", "Globewire"),
+    ("By Continental Press Service staff", "Continental Press Service"),
+    ("Credit: Associated Press", "Associated Press"),
+    ("\u00a9 2026 Globewire", "Globewire"),
+    ("The man (who was 37) \u2014 said nothing", None),
+    ("Smoke over the camp (AFP)", None),
+    ("Update (Monday) \u2014 the bridge reopened", None),
+])
+def test_credits(block: str, credit: str | None) -> None:
+    assert find_credit([block]) == credit
+
+
+def test_a_page_crediting_its_own_site_credits_nobody() -> None:
+    assert find_credit(["\u00a9 The Harbor Courier"], own_name="Harbor Courier") is None
+
+
+def test_first_credit_in_page_order_wins() -> None:
+    assert find_credit(["Some text.", "(Globewire) \u2014 A quake", "\u2014 Reuters"]) == "Globewire"
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("The Globewire", "Globewire", True), ("Continental Press Service", "continental press service", True),
+    ("Reuters", "Globewire", False), ("", "", False),
+])
+def test_same_outlet(a: str, b: str, same: bool) -> None:
+    assert same_outlet(a, b) is same

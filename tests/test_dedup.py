@@ -1,0 +1,160 @@
+"""The story index on the hard cases of syndication (texts from the sample web's stories)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
+from pipelines.storage import SQLiteIndexBackend, StoreError, open_store
+from tests.conftest import story_text
+
+BRIDGE = story_text("bridge")
+HERALD = story_text("budget-herald")
+TRIBUNE = story_text("budget-tribune")
+MUSEUM = story_text("museum")
+
+
+@pytest.fixture
+def index() -> StoryIndex:
+    return StoryIndex(DedupOptions())
+
+
+def add(index: StoryIndex, url: str, text: str) -> str:
+    assignment, _ = index.add(url, text)
+    return assignment.story_id
+
+
+def test_full_copy_with_other_template_and_typography_joins(index: StoryIndex) -> None:
+    story = add(index, "http://herald.test/bridge", BRIDGE)
+    paragraphs = BRIDGE.split("\n")
+    copy = "\n".join([
+        "RIVERTON (Wire) \u2013 " + paragraphs[0].replace("'", ""),
+        "Photo: the eastern span at dusk (File)",
+        *[p.replace('"', "\u201c") for p in paragraphs[1:3]],
+        "READ MORE \u25ba Museum reopens after three years",
+        "Shaking felt at the bridge pic.twitter.com/x1 \u2014 Resident (@res) March 2, 2026",
+        *paragraphs[3:],
+    ])
+    assignment, _ = index.add("http://agg.test/bridge", copy)
+    assert assignment.story_id == story
+    assert 0.8 < assignment.similarity <= 1.0
+
+
+def test_partial_copy_joins_the_full_original(index: StoryIndex) -> None:
+    story = add(index, "http://herald.test/bridge", BRIDGE)
+    excerpt = "\n".join(BRIDGE.split("\n")[:2]) + "\nContinue reading..."
+    assert add(index, "http://agg.test/bridge-excerpt", excerpt) == story
+
+
+def test_original_arriving_after_its_partial_copy_joins_it(index: StoryIndex) -> None:
+    story = add(index, "http://agg.test/bridge-excerpt", "\n".join(BRIDGE.split("\n")[:2]))
+    assert add(index, "http://herald.test/bridge", BRIDGE) == story
+
+
+def test_updated_version_and_copies_of_the_old_version_are_one_story(index: StoryIndex) -> None:
+    old = add(index, "http://agg.test/museum-old", MUSEUM)
+    updated = MUSEUM.replace("doubled", "more than doubled") + (
+        "\nMore than eleven thousand visitors came on the first weekend, the museum said.")
+    assert add(index, "http://tribune.test/museum", updated) == old
+
+
+def test_different_articles_about_one_event_stay_apart(index: StoryIndex) -> None:
+    assert add(index, "http://herald.test/budget", HERALD) != add(
+        index, "http://tribune.test/budget", TRIBUNE)
+
+
+def test_mixed_rewrite_joins_its_majority_and_bridges_nothing(index: StoryIndex) -> None:
+    herald = add(index, "http://herald.test/budget", HERALD)
+    tribune = add(index, "http://tribune.test/budget", TRIBUNE)
+    mixed = TRIBUNE + "\n" + HERALD.split("\n")[3]
+    assert add(index, "http://agg.test/budget-mixed", mixed) == tribune
+    assert index.story_of("http://herald.test/budget") == herald != tribune
+
+
+def test_copy_of_the_minor_part_of_a_mixed_page_does_not_join_it(index: StoryIndex) -> None:
+    tribune = add(index, "http://agg.test/budget-mixed", TRIBUNE + "\n" + HERALD)
+    assert add(index, "http://agg.test/herald-part", "\n".join(HERALD.split("\n")[:3])) != tribune
+
+
+def test_short_brief_never_joins_a_longer_article_that_quotes_it(index: StoryIndex) -> None:
+    brief = "The lake ferry will run an extra evening crossing on Fridays from next week."
+    article = add(index, "http://tribune.test/ferries", brief + "\n" + MUSEUM)
+    assert add(index, "http://tribune.test/briefs/ferry", brief) != article
+    # ... but an exact copy of the brief is the brief's story.
+    assert add(index, "http://agg.test/ferry", brief) == index.story_of("http://tribune.test/briefs/ferry")
+
+
+def test_quoted_lead_sentences_in_teasers_do_not_merge(index: StoryIndex) -> None:
+    bridge = add(index, "http://herald.test/bridge", BRIDGE)
+    teasers = "\n".join([BRIDGE.split("\n")[0][:120], MUSEUM.split("\n")[0][:120],
+                         HERALD.split("\n")[0][:120]])
+    assert add(index, "http://agg.test/most-read", teasers) != bridge
+
+
+def test_story_ids_do_not_churn_and_ties_go_to_the_oldest_story(index: StoryIndex) -> None:
+    first = add(index, "http://a.test/1", BRIDGE)
+    assert add(index, "http://b.test/1", BRIDGE) == first
+    assert add(index, "http://c.test/1", BRIDGE) == first
+    assert index.members(first) == ["http://a.test/1", "http://b.test/1", "http://c.test/1"]
+
+
+def test_page_seen_again_with_new_text_stays_in_its_story(index: StoryIndex) -> None:
+    story = add(index, "http://herald.test/bridge", BRIDGE)
+    assert add(index, "http://herald.test/bridge", BRIDGE + "\nUpdate: the bridge reopens early.") == story
+    assert len(index) == 1
+
+
+@pytest.mark.parametrize("text", ["", "word", "东京发生强烈地震，造成多人受伤。" * 3])
+def test_empty_one_word_and_cjk_texts(index: StoryIndex, text: str) -> None:
+    first = add(index, "http://a.test/x", text)
+    second = add(index, "http://b.test/x", text)
+    assert (first == second) == (len(text) > 10)  # only a real text can be a copy
+
+
+def test_long_cjk_copies_merge(index: StoryIndex) -> None:
+    text = "".join(f"第{i}段：东京发生强烈地震，造成多人受伤，铁路暂停运行。" for i in range(12))
+    assert add(index, "http://a.test/jp", text) == add(index, "http://b.test/jp", text[:200])
+
+
+def test_index_persists_and_a_later_crawl_joins_old_stories(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    backend = SQLiteIndexBackend(open_store(db), db)
+    backend.check(DedupOptions().fingerprint())
+    index = StoryIndex(DedupOptions())
+    assignment, changed = index.add("http://herald.test/bridge", BRIDGE,
+                                    PageFacts(published="2026-03-02"))
+    backend.save(changed)
+    backend.db.close()
+
+    later = StoryIndex(DedupOptions())
+    backend = SQLiteIndexBackend(open_store(db), db)
+    backend.check(DedupOptions().fingerprint())
+    later.load(backend.load())
+    again, _ = later.add("http://agg.test/bridge", BRIDGE)
+    assert again.story_id == assignment.story_id and not again.new_story
+    assert again.canonical.url == "http://herald.test/bridge"
+
+
+def test_index_built_with_other_parameters_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    backend = SQLiteIndexBackend(open_store(db), db)
+    backend.check(DedupOptions().fingerprint())
+    backend.save(StoryIndex(DedupOptions()).add("http://a.test/x", BRIDGE)[1])
+    with pytest.raises(StoreError, match=f"{db}.*shingle_words: stored '3', now '4'"):
+        backend.check(DedupOptions(shingle_words=4).fingerprint())
+
+
+def test_corrupt_index_entry_is_reported_with_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    connection = open_store(db)
+    connection.execute("INSERT INTO story_index (url, story_id, hashes) VALUES ('u', 's', x'0102')")
+    with pytest.raises(StoreError, match=f"corrupt story index entry for u in {db}"):
+        list(SQLiteIndexBackend(connection, db).load())
+
+
+@pytest.mark.parametrize("bad", [{"min_overlap": 0}, {"lsh_threshold": 1.5}, {"num_perm": 2}])
+def test_bad_options_are_refused(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        DedupOptions(**bad)  # type: ignore[arg-type]

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions, Rejection
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+@pytest.fixture(scope="module")
+def extractor() -> ArticleExtractor:
+    return ArticleExtractor(ExtractionOptions())
+
+
+def extract(extractor: ArticleExtractor, name: str, url: str = "http://roundup.test/world/x/") -> Extraction:
+    result = extractor.extract((PAGES / name).read_text("utf-8"), url)
+    assert isinstance(result, Extraction), result
+    return result
+
+
+@pytest.mark.parametrize("kept", [
+    "Engineers opened the spillway of the Kessel Dam",
+    "Residents of four villages downstream",
+    "footpaths along both banks would stay closed",
+    "help with the cost of replanting",
+])
+def test_aggregator_copy_keeps_the_article(extractor: ArticleExtractor, kept: str) -> None:
+    assert kept in extract(extractor, "aggregator.html").text
+
+
+@pytest.mark.parametrize("removed", [
+    "[contf]", "[contfnewc]", "READ MORE", "Ferry strike ends", "Original Article", "river post",
+    "Related Articles", "Issued on", "Bridge repairs begin", "Share this", "cookies",
+    "newsletter", "By admin", "All rights reserved",
+])
+def test_aggregator_boilerplate_is_removed(extractor: ArticleExtractor, removed: str) -> None:
+    assert removed.lower() not in extract(extractor, "aggregator.html").text.lower()
+
+
+def test_aggregator_metadata(extractor: ArticleExtractor) -> None:
+    result = extract(extractor, "aggregator.html")
+    assert result.title == "Dam spillway opened as river rises"
+    assert result.published == "2026-04-02T06:30:00"
+    assert result.site == "Daily Roundup"
+    assert result.language == "en"
+    assert result.author is None  # "By admin" is boilerplate, not an author
+
+
+def test_structured_data_comes_first(extractor: ArticleExtractor) -> None:
+    result = extract(extractor, "jsonld.html")
+    assert result.title == "Stadtrat beschließt neuen Haushalt"
+    assert result.author == "Lena Vogt"
+    assert result.published == "2026-03-11T06:30:00+01:00"
+    assert result.language == "de"
+
+
+def test_visible_only_date_and_site_from_title(extractor: ArticleExtractor) -> None:
+    result = extract(extractor, "visible-date.html")
+    assert result.published == "2026-03-14"
+    assert result.site == "Lakeside Tribune"
+    assert "Published March 14" not in result.text
+    assert result.text.startswith("More than forty thousand people")
+
+
+def test_listing_page_is_rejected(extractor: ArticleExtractor) -> None:
+    result = extractor.extract((PAGES / "listing.html").read_text(), "http://roundup.test/world/")
+    assert isinstance(result, Rejection)
+
+
+@pytest.mark.parametrize(("html", "reason"), [
+    ("", "empty page"),
+    ("   \n ", "empty page"),
+    ("\x00\x01\x02binary\x00" * 100, "binary body"),
+    ("<html><body><p>Too short to be news.</p></body></html>", "too short"),
+    ("<html><body><nav><a href='/a'>Home</a> <a href='/b'>World</a></nav></body></html>", "too short"),
+    ("<html><head><title>x</title></head><body></body></html>", "no main text"),
+])
+def test_bad_pages_are_rejected_with_a_reason(extractor: ArticleExtractor, html: str, reason: str) -> None:
+    assert extractor.extract(html, "http://x.test/a") == Rejection(reason)
+
+
+@pytest.mark.parametrize("html", [
+    "<html><body><pre>" + "A line of preformatted text that goes on.\n" * 20000 + "</pre></body></html>",
+    "<html><body><p>" + "one very long single line of words " * 30000 + "</p></body></html>",
+    "<html><body>" + "<div>" * 5000 + "<p>Deep text here.</p>" + "</div>" * 5000 + "</body></html>",
+    "\ufeff<html><body><article><p>" + "Café crème brûlée à la carte, naïve façade. " * 40 + "</p></article></body></html>",
+])
+def test_odd_pages_finish_in_bounded_time(extractor: ArticleExtractor, html: str) -> None:
+    start = time.perf_counter()
+    result = extractor.extract(html, "http://x.test/a")
+    assert isinstance(result, (Extraction, Rejection))
+    assert time.perf_counter() - start < 30
+
+
+def test_oversized_page_is_cut_before_parsing() -> None:
+    small = ArticleExtractor(ExtractionOptions(max_chars=5000))
+    html = "<html><body><article>" + "<p>Para of news text with several words in it.</p>" * 10000
+    result = small.extract(html, "http://x.test/a")
+    assert isinstance(result, Extraction) and len(result.text) < 5000
+
+
+@pytest.mark.parametrize("bad", [{"min_words": 0}, {"max_chars": 10}])
+def test_bad_options(bad: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        ExtractionOptions(**bad)  # type: ignore[arg-type]

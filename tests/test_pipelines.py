@@ -1,0 +1,98 @@
+"""The Scrapy glue: each pipeline built from settings, fed items, checked through stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+import settings as project_settings
+from crawler.items import Article, Page
+from pipelines.components import (
+    DedupPipeline, ExtractionPipeline, SourceLinkPipeline, StoragePipeline,
+)
+from tests.conftest import read_store, story_text
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def crawler_with(**overrides: Any) -> Any:
+    values = {k: v for k, v in vars(project_settings).items() if k.isupper()}
+    crawler = get_crawler(settings_dict={**values, **overrides})
+    crawler.stats.open_spider()
+    return crawler
+
+
+def article(url: str, text: str, **fields: Any) -> Article:
+    return Article(url=url, title="T", text=text, author=None, published=fields.pop("published", None),
+                   site=None, language="en", page_canonical=None,
+                   fetched_at="2026-03-02T10:00:00+00:00", **fields)
+
+
+def test_extraction_pipeline_turns_pages_into_articles_and_counts_drops() -> None:
+    crawler = crawler_with()
+    pipeline = build_from_crawler(ExtractionPipeline, crawler)
+    page = Page("http://roundup.test/world/dam/", (PAGES / "aggregator.html").read_text(),
+                "2026-04-02T07:00:00+00:00")
+    result = pipeline.process_item(page)
+    assert isinstance(result, Article) and result.title == "Dam spillway opened as river rises"
+    with pytest.raises(DropItem, match="too short: http://roundup.test/world/"):
+        pipeline.process_item(Page("http://roundup.test/world/", (PAGES / "listing.html").read_text(), "x"))
+    assert crawler.stats.get_value("extraction/articles") == 1
+    assert crawler.stats.get_value("extraction/dropped/too short") == 1
+    assert pipeline.process_item({"other": "item"}) == {"other": "item"}
+
+
+def test_source_pipeline_sets_source_and_credit() -> None:
+    crawler = crawler_with()
+    pipeline = build_from_crawler(SourceLinkPipeline, crawler)
+    html = (PAGES / "aggregator.html").read_text().replace("Engineers opened", "(Globewire) — Engineers opened")
+    item = pipeline.process_item(article("http://roundup.test/world/dam/", "text", html=html))
+    assert item.source_url == "http://riverpost.test/2026/04/01/kessel-dam-spillway-opened/"
+    assert item.source_evidence == "link:original article"
+    assert item.credited_to == "Globewire"
+    assert item.html == ""
+    assert crawler.stats.get_value("sources/found/link") == 1
+
+
+def test_dedup_and_storage_pipelines_store_one_story(tmp_path: Path) -> None:
+    crawler = crawler_with(STORAGE_SQLITE_PATH=str(tmp_path / "store.db"))
+    dedup = build_from_crawler(DedupPipeline, crawler)
+    storage = build_from_crawler(StoragePipeline, crawler)
+    dedup.open_spider()
+    storage.open_spider()
+    text = story_text("bridge")
+    original = "http://herald.test/bridge"
+    for item in (article("http://agg.test/bridge", text, source_url=original),
+                 article(original, text, published="2026-03-02")):
+        storage.process_item(dedup.process_item(item))
+    dedup.close_spider()
+    storage.close_spider()
+    store = read_store(tmp_path / "store.db")
+    (story,) = store["stories"].values()
+    assert story["copies"] == 2 and story["canonical_url"] == original
+    assert {a["story_id"] for a in store["articles"].values()} == {story["story_id"]}
+    assert crawler.stats.get_value("dedup/new_story") == 1
+    assert crawler.stats.get_value("dedup/joined_story") == 1
+
+
+@pytest.mark.parametrize(("setting", "value"), [
+    ("DEDUP_MIN_OVERLAP", 1.5), ("DEDUP_NUM_PERM", 1), ("EXTRACTION_MIN_WORDS", 0),
+])
+def test_bad_settings_fail_at_startup(setting: str, value: Any) -> None:
+    pipeline = DedupPipeline if setting.startswith("DEDUP") else ExtractionPipeline
+    with pytest.raises(NotConfigured, match="bad setting"):
+        build_from_crawler(pipeline, crawler_with(**{setting: value}))
+
+
+@pytest.mark.parametrize(("pipeline", "setting"), [
+    (DedupPipeline, "DEDUP_ENABLED"), (StoragePipeline, "STORAGE_ENABLED"),
+    (SourceLinkPipeline, "SOURCELINK_ENABLED"),
+])
+def test_stages_can_be_switched_off(pipeline: Any, setting: str) -> None:
+    with pytest.raises(NotConfigured, match=setting):
+        build_from_crawler(pipeline, crawler_with(**{setting: False}))

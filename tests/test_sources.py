@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+
+from pipelines.sources import SourceLink, find_source_link, links_to_resolve, parse_markup
+
+PAGE = "http://aggregator.test/world/quake-4411/"
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<html><head>{head}</head><body><article>{body}</article></body></html>"
+
+
+def source_of(html: str, url: str = PAGE, redirects: dict[str, str] | None = None) -> SourceLink | None:
+    markup = parse_markup(html, url, redirects)
+    assert markup is not None
+    return find_source_link(markup)
+
+
+@pytest.mark.parametrize(("body", "evidence"), [
+    ('<p><a href="http://wire.test/quake">Original Article</a></p>', "link:original article"),
+    ('<p>Source: <a href="http://wire.test/quake">Wire</a></p>', "link-after:source"),
+    ('<p class="via">via <a href="http://wire.test/quake">The Wire</a></p>', "link-after:via"),
+    ('<p>This article first appeared on <a href="http://wire.test/quake">wire.test</a>.</p>',
+     "link-after:first appeared on"),
+    ('<p>Continue reading the original article <a href="http://wire.test/quake">Wire</a></p>',
+     "link-after:continue reading the original article"),
+    ('<p>Read more at: <a href="http://wire.test/quake">The Wire</a></p>', "link-after:read more at"),
+    ('<p>Quelle: <a href="http://wire.test/quake">Wire</a></p>', "link-after:quelle"),
+])
+def test_attribution_links(body: str, evidence: str) -> None:
+    assert source_of(page(body)) == SourceLink("http://wire.test/quake", evidence)
+
+
+@pytest.mark.parametrize(("head", "evidence"), [
+    ('<link rel="canonical" href="http://wire.test/quake">', "rel=canonical"),
+    ('<meta property="og:url" content="http://wire.test/quake">', "og:url"),
+    ('<meta name="syndication-source" content="http://wire.test/quake">', "meta:syndication-source"),
+    ('<meta name="original-source" content="http://wire.test/quake">', "meta:original-source"),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "isBasedOn": '
+     '"http://wire.test/quake"}</script>', "json-ld:isBasedOn"),
+    ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, {"@type": "NewsArticle",'
+     ' "mainEntityOfPage": {"@id": "http://wire.test/quake"}}]}</script>', "json-ld:mainEntityOfPage"),
+])
+def test_head_signals(head: str, evidence: str) -> None:
+    assert source_of(page("<p>Text.</p>", head)) == SourceLink("http://wire.test/quake", evidence)
+
+
+def test_visible_attribution_beats_head_signals_and_is_normalised() -> None:
+    html = page('<p><a href="//Wire.test:80/quake?utm_source=agg#top">Original Article</a></p>',
+                '<link rel="canonical" href="http://other.test/x">')
+    assert source_of(html) == SourceLink("http://wire.test/quake", "link:original article")
+
+
+@pytest.mark.parametrize("body", [
+    # Related-articles teasers, share buttons, tags and authors are not sources.
+    '<div class="related"><h3><a href="http://other.test/story">Another story</a></h3></div>',
+    '<p>Share: <a href="https://twitter.com/intent/tweet?url=x">Twitter</a></p>',
+    '<p>Tags: <a href="http://aggregator.test/tag/quake">quake</a></p>',
+    '<p>Source: <a href="http://wire.test/">The Wire</a></p>',  # a home page, not an article
+    # Hrefs that are not web links, or point back at this page or its site.
+    '<p>Source: <a href="javascript:void(0)">x</a></p>',
+    '<p>Source: <a href="mailto:desk@wire.test">x</a></p>',
+    '<p>Source: <a href="data:text/html,hi">x</a></p>',
+    '<p>Source: <a href="http://[broken/x">x</a></p>',
+    '<p>Source: <a href="http://wire.test:99999/x">x</a></p>',
+    f'<p><a href="{PAGE}">Original Article</a></p>',
+    '<p><a href="/world/other-story">Original Article</a></p>',
+    # A private address named by a public page.
+    '<p>Source: <a href="http://127.0.0.1/admin">x</a></p>',
+    '<p>Source: <a href="http://192.168.1.1/story">x</a></p>',
+])
+def test_no_source_is_invented(body: str) -> None:
+    assert source_of(page(body)) is None
+
+
+def test_same_site_attribution_link_is_resolved_through_its_redirect() -> None:
+    html = page('<p><a href="/go/12/">Original Article</a></p>')
+    markup = parse_markup(html, PAGE)
+    assert markup is not None
+    assert links_to_resolve(markup) == ["http://aggregator.test/go/12/"]
+    redirects = {"http://aggregator.test/go/12/": "http://wire.test/quake"}
+    assert source_of(html, redirects=redirects) == SourceLink("http://wire.test/quake",
+                                                              "link:original article")
+
+
+@pytest.mark.parametrize("html", ["", "   ", "\x00\x01binary"])
+def test_unparsable_pages_give_no_markup_or_no_source(html: str) -> None:
+    markup = parse_markup(html, PAGE)
+    assert markup is None or find_source_link(markup) is None

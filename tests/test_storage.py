@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crawler.items import ARTICLE_FIELDS
+from pipelines.storage import ArticleStore, StoreError, open_store
+from tests.conftest import read_store
+
+
+def record(url: str, story: str, canonical: str, **fields: object) -> dict[str, object]:
+    base = {f: None for f in ARTICLE_FIELDS}
+    return {**base, "url": url, "text": "t", "title": url, "story_id": story,
+            "canonical_url": canonical, "fetched_at": "2026-03-02T10:00:00+00:00", **fields}
+
+
+def test_stories_follow_merges_and_canonical_changes(tmp_path: Path) -> None:
+    store = ArticleStore(open_store(tmp_path / "s.db"), ARTICLE_FIELDS)
+    store.write(record("http://a.test/1", "s1", "http://a.test/1"), canonical_reason="first")
+    store.write(record("http://b.test/1", "s2", "http://b.test/1"))
+    store.write(record("http://c.test/1", "s1", "http://c.test/1"), merged=["s2"],
+                canonical_reason="cited by 2 page(s)", previous_canonical="http://a.test/1")
+    data = read_store(tmp_path / "s.db")
+    assert set(data["stories"]) == {"s1"}
+    assert data["stories"]["s1"]["copies"] == 3
+    assert data["stories"]["s1"]["canonical_url"] == "http://c.test/1"
+    assert {a["story_id"] for a in data["articles"].values()} == {"s1"}
+    assert {a["canonical_url"] for a in data["articles"].values()} == {"http://c.test/1"}
+    events = store.db.execute("SELECT event, detail FROM story_history ORDER BY id").fetchall()
+    assert events == [("merged", "story s2 merged into this story"),
+                      ("canonical_changed", "http://a.test/1 -> http://c.test/1 (cited by 2 page(s))")]
+
+
+def test_writing_a_page_again_updates_it_in_place(tmp_path: Path) -> None:
+    store = ArticleStore(open_store(tmp_path / "s.db"), ARTICLE_FIELDS)
+    store.write(record("http://a.test/1", "s1", "http://a.test/1", text="old"))
+    store.write(record("http://a.test/1", "s1", "http://a.test/1", text="new"))
+    data = read_store(tmp_path / "s.db")
+    assert [a["text"] for a in data["articles"].values()] == ["new"]
+    assert data["stories"]["s1"]["copies"] == 1
+
+
+def test_a_file_that_is_not_a_database_is_named_in_the_error(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("these are my notes, not a database" * 100)
+    with pytest.raises(StoreError, match=f"cannot use {bad} as the Copydesk store"):
+        open_store(bad)
+
+
+def test_store_uses_wal_so_readers_never_see_half_a_page(tmp_path: Path) -> None:
+    connection = open_store(tmp_path / "s.db")
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    reader = sqlite3.connect(tmp_path / "s.db")
+    store = ArticleStore(connection, ARTICLE_FIELDS)
+    store.write(record("http://a.test/1", "s1", "http://a.test/1"))
+    assert reader.execute("SELECT COUNT(*) FROM stories").fetchone()[0] == 1

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crawler.urls import (
+    BadURLError, check_start_url, is_private_host, looks_like_listing, normalize_url, site_of,
+)
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("HTTP://Example.TEST:80/a/b?utm_source=rss&id=3#top", "http://example.test/a/b?id=3"),
+    ("https://example.test:443", "https://example.test/"),
+    ("https://example.test:8443/x?fbclid=1&gclid=2", "https://example.test:8443/x"),
+    ("http://example.test/story?page=2&ref=home", "http://example.test/story?page=2"),
+])
+def test_normalize_url(url: str, expected: str) -> None:
+    assert normalize_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["ftp://x.test/", "example.test", "http://", "http://x.test:0/",
+                                 "http://x.test:99999/", "http://exa mple.test/", ""])
+def test_bad_start_urls_are_refused_with_the_url_named(url: str) -> None:
+    with pytest.raises(BadURLError, match=re.escape(repr(url.strip()))):
+        check_start_url(url)
+
+
+def test_good_start_url_is_returned_stripped() -> None:
+    assert check_start_url("  https://news.test/world/ ") == "https://news.test/world/"
+
+
+@pytest.mark.parametrize(("url", "listing"), [
+    ("http://a.test/", True),
+    ("http://a.test/page/3/", True),
+    ("http://a.test/category/world/", True),
+    ("http://a.test/tag/elections", True),
+    ("http://a.test/about/", True),
+    ("http://a.test/rss.xml", True),
+    ("http://a.test/2026/03/a-story.html", False),
+    ("http://a.test/world/quake-hits-coast-4412/", False),
+])
+def test_listing_urls(url: str, listing: bool) -> None:
+    assert looks_like_listing(url) is listing
+
+
+def test_site_of_ignores_www() -> None:
+    assert site_of("http://www.news.test/a") == site_of("https://news.test/b") == "news.test"
+
+
+@pytest.mark.parametrize(("url", "private"), [
+    ("http://127.0.0.1/x", True), ("http://10.1.2.3/", True), ("http://localhost:8080/", True),
+    ("http://192.168.0.4/", True), ("http://news.test/", False), ("http://8.8.8.8/", False),
+])
+def test_private_hosts(url: str, private: bool) -> None:
+    assert is_private_host(url) is private
