@@ -33,9 +33,9 @@ AGGREGATOR_MIN_PAGES = 3
 @dataclass(frozen=True)
 class DedupOptions:
     shingle_words: int = 3
-    num_perm: int = 128
+    num_perm: int = 64
     seed: int = 1
-    window_shingles: int = 30
+    window_shingles: int = 40
     lsh_threshold: float = 0.5
     min_overlap: float = 0.8
     min_shingles: int = 40
@@ -122,8 +122,8 @@ class StoryIndex:
     def __init__(self, options: DedupOptions) -> None:
         self.options = options
         self._lsh = MinHashLSH(threshold=options.lsh_threshold, num_perm=options.num_perm)
-        self._template = MinHash(num_perm=options.num_perm, seed=options.seed,
-                                 hashfunc=_identity, scheme=MINHASH_SCHEME)
+        self._scratch = MinHash(num_perm=options.num_perm, seed=options.seed,
+                                hashfunc=_identity, scheme=MINHASH_SCHEME)
         self.pages: dict[str, IndexedPage] = {}
         self._windows: dict[str, int] = {}
         self._members: dict[str, list[str]] = {}
@@ -161,7 +161,8 @@ class StoryIndex:
         if previous is not None:
             self._remove(previous)
         probe = IndexedPage(url, "", hashes, facts, tuple(a for a in aliases if a != url))
-        matches = self._verified_matches(probe)
+        windows = self._window_signatures(hashes)
+        matches = self._verified_matches(probe, windows)
         preferred = previous.story_id if previous else None
         story_id, similarity, merged = self._choose_story(matches, preferred)
         new_story = story_id is None
@@ -175,7 +176,7 @@ class StoryIndex:
                 self._members.setdefault(story_id, []).append(member)
                 changed.append(self.pages[member])
             self._canonical.pop(other, None)
-        self._insert(changed[0])
+        self._insert(changed[0], windows)
         before = self._canonical.get(story_id)
         self._canonical[story_id] = self._choose_canonical(story_id)
         moved = before is not None and before.url != self._canonical[story_id].url
@@ -186,12 +187,13 @@ class StoryIndex:
     def canonical(self, story_id: str) -> Canonical:
         return self._canonical[story_id]
 
-    def _verified_matches(self, probe: IndexedPage) -> dict[str, tuple[float, float]]:
+    def _verified_matches(self, probe: IndexedPage, windows: list[LeanMinHash]
+                          ) -> dict[str, tuple[float, float]]:
         """story id -> (share of the probe's shingles the story's pages hold, best overlap)."""
         if probe.shingles.size == 0:
             return {}
         candidates: set[str] = set()
-        for window in self._window_signatures(probe.hashes):
+        for window in windows:
             candidates.update(key.rsplit("#", 1)[0] for key in self._lsh.query(window))
         matches: dict[str, tuple[float, float]] = {}
         for url in sorted(candidates):
@@ -247,7 +249,7 @@ class StoryIndex:
         members = self._members.get(story_id)
         return self._order[members[0]] if members else -1
 
-    def _insert(self, page: IndexedPage) -> None:
+    def _insert(self, page: IndexedPage, windows: list[LeanMinHash] | None = None) -> None:
         self.pages[page.url] = page
         self._order.setdefault(page.url, len(self._order))
         self._members.setdefault(page.story_id, []).append(page.url)
@@ -257,11 +259,15 @@ class StoryIndex:
             self._site_citing[site_of(page.url)] += 1
         for alias in page.aliases:
             self.source_of[alias] = page.url
-        windows = self._window_signatures(page.hashes)
+        if windows is None:
+            windows = self._window_signatures(page.hashes)
+        # Stored texts need only every other window (no overlap): any window of a query that
+        # lies inside a stored text still shares three quarters of one stored window.
+        stored = windows[::2] + windows[-1:] if len(windows) % 2 == 0 else windows[::2]
         with self._lsh.insertion_session() as session:
-            for number, signature in enumerate(windows):
+            for number, signature in enumerate(stored):
                 session.insert(f"{page.url}#{number}", signature, check_duplication=False)
-        self._windows[page.url] = len(windows)
+        self._windows[page.url] = len(stored)
 
     def _remove(self, page: IndexedPage) -> None:
         for number in range(self._windows.pop(page.url, 0)):
@@ -300,10 +306,11 @@ class StoryIndex:
         step = size // 2
         low32 = (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         segments = []
+        scratch = self._scratch  # reused: building a MinHash costs more than hashing 20 values
         for start in range(0, len(low32), step):
-            segment = self._template.copy()
-            segment.update_batch(low32[start : start + step])
-            segments.append(segment.hashvalues)
+            scratch.clear()
+            scratch.update_batch(low32[start : start + step])
+            segments.append(scratch.hashvalues.copy())
         if len(segments) <= 1:
             pairs = segments
         else:

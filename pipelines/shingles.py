@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -53,12 +54,7 @@ def shingle_hashes(tokens: list[str], words: int) -> Hashes:
         raise ValueError(f"shingle words must be 1..{MAX_SHINGLE_WORDS}, got {words}")
     if not tokens:
         return np.empty(0, dtype=np.uint64)
-    token_hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little")
-         for t in tokens),
-        dtype=np.uint64,
-        count=len(tokens),
-    )
+    token_hashes = np.fromiter(map(_token_hash, tokens), dtype=np.uint64, count=len(tokens))
     width = min(words, len(token_hashes))
     count = len(token_hashes) - width + 1
     combined = np.zeros(count, dtype=np.uint64)
@@ -67,6 +63,12 @@ def shingle_hashes(tokens: list[str], words: int) -> Hashes:
             combined = combined * _MIXERS[offset] + token_hashes[offset : offset + count]
             combined ^= combined >> np.uint64(29)
     return combined
+
+
+@lru_cache(maxsize=1 << 18)
+def _token_hash(token: str) -> int:
+    # Cached: news vocabulary repeats, and blake2b is the costliest step of shingling.
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
 
 
 def shingle_set(hashes: Hashes) -> Hashes:
