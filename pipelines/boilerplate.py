@@ -62,6 +62,9 @@ _SHORT_LINE_WORDS = 6
 _BODY_PARAGRAPH_WORDS = 40
 # A teaser's excerpt is a sentence or two; more text under a linked heading is content.
 _TEASER_MAX_WORDS = 60
+# A tail heading ("Related Articles") ends the text only when less text follows it than this
+# share of the text before it.
+_TAIL_SHARE = 0.5
 
 
 def prune_page(root: HtmlElement) -> None:
@@ -84,14 +87,19 @@ def prune_page(root: HtmlElement) -> None:
 def clean_text(text: str, title: str | None = None) -> str:
     """Extracted text without aggregator and template lines; paragraphs joined by newlines."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
+    words_after = _words_after(lines)
     kept: list[str] = []
     skip_short_lines = False
     title_key = _key(title or "")
-    for line in lines:
+    for number, line in enumerate(lines):
         if not line or _PLACEHOLDER.match(line):
             continue
         if _TAIL_HEADING.match(line):
-            break
+            # At the end of the text it starts the template's tail; in the middle it is an
+            # inline "related news" box whose links were already removed.
+            if words_after[number] <= _TAIL_SHARE * sum(len(k.split()) for k in kept):
+                break
+            continue
         if _TEASER_LEAD.match(line) or _ATTRIBUTION.match(line):
             # The next short line is the teaser's headline or the credited outlet's name.
             skip_short_lines = True
@@ -108,6 +116,16 @@ def clean_text(text: str, title: str | None = None) -> str:
         if line:
             kept.append(line)
     return "\n".join(kept)
+
+
+def _words_after(lines: list[str]) -> list[int]:
+    """For each line, the number of words in the lines after it."""
+    counts = [len(line.split()) for line in lines]
+    after, total = [], 0
+    for count in reversed(counts):
+        after.append(total)
+        total += count
+    return after[::-1]
 
 
 def _key(line: str) -> str:

@@ -64,6 +64,7 @@ class ExtractionPipeline:
             min_words=s.getint("EXTRACTION_MIN_WORDS"),
             max_chars=s.getint("EXTRACTION_MAX_CHARS"),
             fallbacks=s.getbool("EXTRACTION_FALLBACKS"),
+            focus=s.get("EXTRACTION_FOCUS"),
         ))
         return cls(crawler, ArticleExtractor(options))
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import lxml.html
-from lxml import etree
-from trafilatura import bare_extraction
+from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Extractor
 
 from pipelines.boilerplate import clean_text, prune_page
@@ -40,8 +39,12 @@ class ExtractionOptions:
     min_words: int = 10
     max_chars: int = 2_000_000
     fallbacks: bool = True
+    #: trafilatura's mode: "precision", "recall" or "balanced".
+    focus: str = "precision"
 
     def __post_init__(self) -> None:
+        if self.focus not in ("precision", "recall", "balanced"):
+            raise ValueError(f"focus must be precision, recall or balanced, got {self.focus!r}")
         if self.min_words < 1:
             raise ValueError(f"min_words must be at least 1, got {self.min_words}")
         if self.max_chars < 1000:
@@ -56,6 +59,8 @@ class ArticleExtractor:
         self._trafilatura = Extractor(
             output_format="python",
             fast=not options.fallbacks,
+            precision=options.focus == "precision",
+            recall=options.focus == "recall",
             comments=False,
             with_metadata=True,
             tables=True,
@@ -71,13 +76,14 @@ class ArticleExtractor:
             return Rejection("empty page")
         if "\x00" in html[:4096]:
             return Rejection("binary body")
-        try:
-            root = lxml.html.document_fromstring(html[: self.options.max_chars])
-        except (etree.ParserError, ValueError):
+        # trafilatura's own loader: its parser drops comments, which would otherwise cut
+        # paragraphs short in trafilatura's tree walk.
+        root = load_html(html[: self.options.max_chars])
+        if root is None:
             return Rejection("parse error")
         structured = _structured_metadata(root)
         prune_page(root)
-        document = bare_extraction(root, url=url, options=self._trafilatura)
+        document = bare_extraction(_focus(root), url=url, options=self._trafilatura)
         if document is None or not document.text:
             return Rejection("no main text")
         title = structured.get("headline") or document.title
@@ -95,6 +101,19 @@ class ArticleExtractor:
             language=_language(root) or document.language,
             page_canonical=document.url,
         )
+
+
+def _focus(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The page cut down to its one <article> holding the headline, when it has exactly one:
+    a short article then cannot pull in the page's other blocks ("In Brief" headers)."""
+    articles = [a for a in root.iter("article") if a.find(".//h1") is not None]
+    body = root.find("body")
+    if len(articles) != 1 or body is None or len(list(root.iter("article"))) != 1:
+        return root
+    for child in list(body):
+        child.drop_tree()
+    body.append(articles[0])
+    return root
 
 
 def _structured_metadata(root: lxml.html.HtmlElement) -> dict[str, str]:

@@ -76,6 +76,10 @@ EXTRACTION_MIN_WORDS = 10
 EXTRACTION_MAX_CHARS = 2_000_000
 # Include trafilatura's fallback extractors (readability, jusText) when its own pass is unsure.
 EXTRACTION_FALLBACKS = True
+# trafilatura's mode after our page pruning: "precision", "recall" or "balanced". Measured
+# with bench/extraction.py on scrapinghub (mean token F1): precision 0.973, recall 0.971,
+# balanced 0.966; on synd-dev all three are within 0.002.
+EXTRACTION_FOCUS = "precision"
 
 # --- Source links (read by pipelines.components.SourceLinkPipeline) ---------------------
 SOURCELINK_ENABLED = True

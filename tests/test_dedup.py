@@ -158,3 +158,9 @@ def test_corrupt_index_entry_is_reported_with_the_file(tmp_path: Path) -> None:
 def test_bad_options_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         DedupOptions(**bad)  # type: ignore[arg-type]
+
+
+def test_extremely_long_page_is_indexed_and_matched(index: StoryIndex) -> None:
+    long_text = "\n".join(f"Paragraph {i}: " + BRIDGE.replace("Harbor", f"Harbor{i}") for i in range(300))
+    story = add(index, "http://a.test/long", long_text)
+    assert add(index, "http://b.test/long-excerpt", "\n".join(long_text.split("\n")[:40])) == story
