@@ -49,6 +49,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 # How many source links the spider follows off the start sites from one copy: 1 fetches the
 # page a copy cites; 2 also fetches the page that one cites (resolves aggregator chains).
 CRAWL_SOURCE_HOPS = 2
+# Look for originals that no copy links: the sitemaps of sites reached through source links
+# are read, and entries whose URL slug repeats a start-site page's headline are fetched.
+CRAWL_DISCOVER_ORIGINALS = True
+# At most this many child sitemaps are read from one sitemap index.
+CRAWL_SITEMAPS_PER_INDEX = 50
 
 # --- Output schema ----------------------------------------------------------------------
 # Feeds (-O out.jsonl) carry exactly the article fields of the output schema, defined with

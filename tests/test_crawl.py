@@ -126,3 +126,16 @@ def test_start_file_is_read(proxy: Any, tmp_path: Path) -> None:
     urls = set(read_store(tmp_path / "store.db")["articles"])
     assert urls and all(url.startswith("http://autoblog-news.test/") for url in urls)
     assert json.loads((tmp_path / "stats.json").read_text()).get("crawl/source_links_followed") is None
+
+
+LIBRARY = "http://riverton-herald.test/news/2026/03/central-library-to-open-around-the-clock.html"
+LIBRARY_COPY = "http://autoblog-news.test/central-library-open-around-the-clock-4541/"
+
+
+def test_original_that_no_copy_links_is_found_through_its_sitemap(first_crawl: dict[str, Any]) -> None:
+    articles = first_crawl["articles"]
+    assert articles[LIBRARY_COPY]["source_url"] is None
+    assert LIBRARY in articles  # fetched because its slug repeats the copy's headline
+    assert articles[LIBRARY_COPY]["story_id"] == articles[LIBRARY]["story_id"]
+    assert articles[LIBRARY_COPY]["canonical_url"] == LIBRARY
+    assert first_crawl["stats"]["crawl/originals_discovered"] >= 1

@@ -5,7 +5,7 @@ them with the boilerplate real aggregators add: "Original Article" and "via" lin
 template placeholders, "READ MORE ►" teasers, embedded tweets, cookie banners, "Related
 Articles" blocks quoting other stories. Copies are full, partial, edited reprints, chains,
 old versions and mixed rewrites. Listing pages paginate, and each site has furniture pages,
-a feed, robots.txt, a redirect loop, a broken link and a PDF.
+a feed, a sitemap named in robots.txt, a redirect loop, a broken link and a PDF.
 
     python -m crawler.sampleweb.build DIR
 """
@@ -112,6 +112,8 @@ def _aggregate(web: Web, copy: dict[str, Any], story: dict[str, Any], source_url
         credit = f'<p class="via">via <a href="{source_url}">{outlet.title()}</a></p><p>{outlet}</p>'
     elif attribution == "source":
         credit = f'<p>Source: <a href="{source_url}">{outlet.title()}</a></p>'
+    elif attribution == "none":  # copied without a word: only the publisher's sitemap tells
+        credit = ""
     else:  # the page names its source only in its head
         credit, head = "", f'<link rel="canonical" href="{source_url}">\n'
     related_html = "".join(
@@ -146,7 +148,11 @@ def _listings(web: Web, host: str) -> None:
         web.add(f"http://{host}/{name}/", _page(host, name.title(), f"<h1>{name.title()}</h1><p>{host} is a "
                 "news site of the Copydesk sample web. Write to the editors at the address below; we read "
                 "every letter and answer most of them within a week.</p>"))
-    web.add(f"http://{host}/robots.txt", "User-agent: *\nDisallow: /search\n", "text/plain; charset=utf-8")
+    robots = f"User-agent: *\nDisallow: /search\n\nSitemap: http://{host}/sitemap.xml\n"
+    web.add(f"http://{host}/robots.txt", robots, "text/plain; charset=utf-8")
+    entries = "".join(f"<url><loc>{html.escape(u)}</loc></url>" for u, _, _ in teasers)
+    web.add(f"http://{host}/sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
+            f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>', "application/xml")
     items = "".join(f"<item><title>{html.escape(t)}</title><link>{u}</link></item>" for u, t, _ in teasers)
     web.add(f"http://{host}/rss.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>{host}</title>'
             f"{items}</channel></rss>", "application/rss+xml; charset=utf-8")

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
-from scrapy.http import HtmlResponse, Request, Response
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
+from crawler.discovery import HeadlineMatcher, read_sitemap, sitemaps_in_robots
 from crawler.items import Page
 from crawler.urls import BadURLError, check_start_url, looks_like_listing, normalize_url, site_of
 from pipelines.sources import PageMarkup, find_source_link, links_to_resolve, parse_markup
@@ -48,6 +49,8 @@ class NewsSpider(scrapy.Spider):
         self.links = LinkExtractor(
             allow_domains=sorted(self.start_sites), deny=[r"[?&](s|q|search)="], unique=True
         )
+        self.headlines = HeadlineMatcher()
+        self.sitemap_sites: set[str] = set()
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
@@ -72,6 +75,7 @@ class NewsSpider(scrapy.Spider):
                     yield response.follow(url, self.parse, errback=self.on_error)
         if looks_like_listing(response.url):
             return
+        yield from self._discover(response, offsite)
         page = Page(
             url=response.url, html=response.text, offsite=offsite,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -114,6 +118,46 @@ class NewsSpider(scrapy.Spider):
         # Fetched early, so the story's original is known soon after its first copy.
         yield Request(source.url, self.parse, errback=self.on_error, priority=10,
                       meta={"source_hops": hops + 1})
+
+    def _discover(self, response: HtmlResponse, offsite: bool) -> Iterator[Request]:
+        """Originals nobody links: headlines of the start sites' pages are matched against the
+        sitemaps of the sites that copies cite (CRAWL_DISCOVER_ORIGINALS)."""
+        if not self.settings.getbool("CRAWL_DISCOVER_ORIGINALS"):
+            return
+        if not offsite:
+            headline = response.xpath("string(//h1)").get() or response.xpath("string(//title)").get()
+            for url in self.headlines.add_headline(headline or ""):
+                yield self._discovered(url)
+        elif site_of(response.url) not in self.sitemap_sites:
+            self.sitemap_sites.add(site_of(response.url))
+            yield Request(response.urljoin("/robots.txt"), self.parse_robots,
+                          errback=self.on_error, priority=5)
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        if isinstance(response, TextResponse):
+            for url in sitemaps_in_robots(response.text, response.url):
+                yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            kind, urls = read_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except ValueError as exc:
+            self.crawler.stats.inc_value("crawl/skipped/bad_sitemap")
+            self.logger.info("skipped sitemap %s: %s", response.url, exc)
+            return
+        host = site_of(response.url)
+        urls = [normalize_url(u) for u in urls if site_of(u) == host]  # no sitemap may send us elsewhere
+        if kind == "sitemapindex":
+            for url in urls[: self.settings.getint("CRAWL_SITEMAPS_PER_INDEX")]:
+                yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5)
+            return
+        for url in self.headlines.add_entries(urls):
+            yield self._discovered(url)
+
+    def _discovered(self, url: str) -> Request:
+        self.crawler.stats.inc_value("crawl/originals_discovered")
+        hops = self.settings.getint("CRAWL_SOURCE_HOPS")  # a discovered page's links are not followed
+        return Request(url, self.parse, errback=self.on_error, priority=5, meta={"source_hops": hops})
 
     def on_error(self, failure: Failure) -> None:
         response = getattr(failure.value, "response", None)

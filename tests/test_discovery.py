@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from crawler.discovery import HeadlineMatcher, read_sitemap, sitemaps_in_robots, slug_words
+
+URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+          b"<url><loc>http://pub.test/2026/03/harbor-bridge-to-close-for-six-weeks.html</loc></url>"
+          b"<url><loc>http://pub.test/2026/03/museum-reopens.html</loc></url></urlset>")
+
+
+def test_headline_meets_slug_in_either_order() -> None:
+    matcher = HeadlineMatcher()
+    assert matcher.add_headline("Harbor Bridge to close for six weeks of repairs") == []
+    _, urls = read_sitemap(URLSET, 10_000)
+    assert matcher.add_entries(urls) == ["http://pub.test/2026/03/harbor-bridge-to-close-for-six-weeks.html"]
+    later = HeadlineMatcher()
+    later.add_entries(urls)
+    assert later.add_headline("Harbor Bridge to close for six weeks") == [
+        "http://pub.test/2026/03/harbor-bridge-to-close-for-six-weeks.html"]
+
+
+@pytest.mark.parametrize("headline", [
+    "Museum reopens",  # too few words to tell one story from another
+    "Harbor festival draws record crowd to the bridge",  # shares words, not the story
+])
+def test_weak_matches_are_not_fetched(headline: str) -> None:
+    matcher = HeadlineMatcher()
+    matcher.add_entries(read_sitemap(URLSET, 10_000)[1])
+    assert matcher.add_headline(headline) == []
+
+
+def test_slug_words_ignore_ids_and_extensions() -> None:
+    assert slug_words("http://a.test/news/quake-hits-aceh-province-12285.html") == {
+        "quake", "hits", "aceh", "province"}
+
+
+def test_gzipped_sitemap_index() -> None:
+    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             b"<sitemap><loc>http://pub.test/sitemap-1.xml</loc></sitemap></sitemapindex>")
+    assert read_sitemap(gzip.compress(index), 10_000) == ("sitemapindex", ["http://pub.test/sitemap-1.xml"])
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"<html><body>not a sitemap</body></html>", b"\x1f\x8b\x08garbage",
+    gzip.compress(b"<urlset>" + b" " * 50_000 + b"</urlset>"),  # unpacks past the limit
+    b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+    b"<urlset><url><loc>&b;</loc></url></urlset>",  # entities are never expanded
+])
+def test_bad_sitemaps_are_refused_or_harmless(body: bytes) -> None:
+    try:
+        kind, urls = read_sitemap(body, 10_000)
+    except ValueError:
+        return
+    assert all("aaaa" not in url for url in urls)
+
+
+def test_sitemaps_named_in_robots() -> None:
+    robots = "User-agent: *\nDisallow: /search\nSitemap: /sitemap.xml\nSitemap: http://pub.test/news.xml\n"
+    assert sitemaps_in_robots(robots, "http://pub.test/robots.txt") == [
+        "http://pub.test/sitemap.xml", "http://pub.test/news.xml"]
