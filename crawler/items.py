@@ -46,6 +46,12 @@ class Article:
     story_id: str | None = None
     canonical_url: str | None = None
     similarity: float | None = None
+    #: Set by ExtractionPipeline (added to the schema after the fields above).
+    modified: str | None = None  # ISO 8601, when the page says it was last updated
+    description: str | None = None
+    image: str | None = None  # URL of the article's main image
+    #: URLs of social posts embedded in the article (tweets, Instagram, TikTok).
+    embeds: list[str] = field(default_factory=list)
     #: Set by DedupPipeline for StoragePipeline (not exported): why the story's canonical is
     #: what it is, its previous canonical if this page changed it, and the ids of stories
     #: this page proved to be the same story (now merged into story_id).

@@ -20,6 +20,8 @@ _BOILERPLATE_WORDS = frozenset(
     "paywall modal popup".split()
 )
 _WORD_SPLIT = re.compile(r"[\s_\-]+")
+_EMBED_NAMES = ("twitter-tweet", "instagram-media", "tiktok-embed", "fb-post", "platform.twitter.com")
+_EMBED_POST = re.compile(r"(twitter\.com|x\.com)/\w+/status/\d+|instagram\.com/p/|tiktok\.com/@|facebook\.com/.+/posts/")
 
 # A line that is only a template placeholder: "[contf]", "{{body}}", "%%ad%%".
 _PLACEHOLDER = re.compile(r"^\s*(\[[\w\s.-]{1,40}\]|\{\{[^}]{0,40}\}\}|%%[\w-]{1,40}%%)\s*$")
@@ -65,6 +67,23 @@ _TEASER_MAX_WORDS = 60
 # A tail heading ("Related Articles") ends the text only when less text follows it than this
 # share of the text before it.
 _TAIL_SHARE = 0.5
+
+
+def find_embeds(root: HtmlElement, remove: bool) -> list[str]:
+    """The URLs of embedded social posts (tweets, Instagram, TikTok); with `remove`, the
+    embeds are also taken out of the page, in place."""
+    found: list[str] = []
+    for element in list(root.iter("blockquote", "iframe", "div")):
+        names = f"{element.get('class') or ''} {element.get('src') or ''}".lower()
+        if element.getparent() is None or not any(n in names for n in _EMBED_NAMES):
+            continue
+        links = [element.get("src") or ""] + [str(a.get("href") or "") for a in element.iter("a")]
+        post = next((link for link in reversed(links) if _EMBED_POST.search(link)), None)
+        if post:
+            found.append(post)
+        if remove:
+            element.drop_tree()
+    return found
 
 
 def prune_page(root: HtmlElement) -> None:

@@ -65,6 +65,7 @@ class ExtractionPipeline:
             max_chars=s.getint("EXTRACTION_MAX_CHARS"),
             fallbacks=s.getbool("EXTRACTION_FALLBACKS"),
             focus=s.get("EXTRACTION_FOCUS"),
+            embeds_in_text=s.getbool("EXTRACTION_EMBEDS_IN_TEXT"),
         ))
         return cls(crawler, ArticleExtractor(options))
 
@@ -81,6 +82,8 @@ class ExtractionPipeline:
         return Article(url=item.url, title=result.title, text=result.text, author=result.author,
                        published=result.published, site=result.site, language=result.language,
                        page_canonical=result.page_canonical, fetched_at=item.fetched_at,
+                       modified=result.modified, description=result.description,
+                       image=result.image, embeds=list(result.embeds),
                        html=item.html, aliases=item.aliases, redirects=item.redirects)
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from datetime import datetime
 
 import lxml.html
 from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Extractor
 
-from pipelines.boilerplate import clean_text, prune_page
+from pipelines.boilerplate import clean_text, prune_page, find_embeds
+from pipelines.metadata import read_metadata, site_name_from_title
 
-_ARTICLE_TYPES = re.compile(r"(News|Blog|Report|Scholarly|Tech|Opinion|Analysis)?Article|BlogPosting|Posting$")
 
 
 @dataclass(frozen=True)
@@ -25,6 +22,11 @@ class Extraction:
     site: str | None
     language: str | None
     page_canonical: str | None
+    modified: str | None = None
+    description: str | None = None
+    image: str | None = None
+    #: URLs of embedded social posts (tweets, Instagram, TikTok), kept out of `text`.
+    embeds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class ExtractionOptions:
     fallbacks: bool = True
     #: trafilatura's mode: "precision", "recall" or "balanced".
     focus: str = "precision"
+    #: Keep the quoted text of embedded social posts in `text` (their URLs are always listed).
+    embeds_in_text: bool = True
 
     def __post_init__(self) -> None:
         if self.focus not in ("precision", "recall", "balanced"):
@@ -81,12 +85,13 @@ class ArticleExtractor:
         root = load_html(html[: self.options.max_chars])
         if root is None:
             return Rejection("parse error")
-        structured = _structured_metadata(root)
+        metadata = read_metadata(root)
+        embeds = find_embeds(root, remove=not self.options.embeds_in_text)
         prune_page(root)
         document = bare_extraction(_focus(root), url=url, options=self._trafilatura)
         if document is None or not document.text:
             return Rejection("no main text")
-        title = structured.get("headline") or document.title
+        title = metadata.headline or document.title
         text = clean_text(document.text, title)
         if len(text.split()) < self.options.min_words:
             return Rejection("too short")
@@ -95,11 +100,15 @@ class ArticleExtractor:
         return Extraction(
             title=title,
             text=text,
-            author=structured.get("author") or document.author,
-            published=structured.get("published") or document.date,
-            site=document.sitename or _site_name_from_title(root, title),
-            language=_language(root) or document.language,
+            author=metadata.author or document.author,
+            published=metadata.published or document.date,
+            site=document.sitename or site_name_from_title(root, title),
+            language=metadata.language or document.language,
             page_canonical=document.url,
+            modified=metadata.modified,
+            description=metadata.description or document.description,
+            image=metadata.image or document.image,
+            embeds=tuple(embeds),
         )
 
 
@@ -114,61 +123,6 @@ def _focus(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         child.drop_tree()
     body.append(articles[0])
     return root
-
-
-def _structured_metadata(root: lxml.html.HtmlElement) -> dict[str, str]:
-    """Article type, headline, author and date from JSON-LD and meta tags."""
-    found: dict[str, str] = {}
-    og_type = root.xpath('string(//meta[@property="og:type"]/@content)').strip().lower()
-    if og_type == "article":
-        found["is_article"] = "og:type"
-    published = root.xpath(
-        'string(//meta[@property="article:published_time" or @name="pubdate"'
-        ' or @itemprop="datePublished"]/@content)'
-    ).strip()
-    for script in root.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "null")
-        except ValueError:
-            continue
-        for obj in data if isinstance(data, list) else [data]:
-            if not isinstance(obj, dict) or not _ARTICLE_TYPES.search(str(obj.get("@type", ""))):
-                continue
-            found["is_article"] = "json-ld"
-            if isinstance(obj.get("headline"), str):
-                found["headline"] = obj["headline"].strip()
-            published = published or str(obj.get("datePublished") or "").strip()
-            author = obj.get("author")
-            if isinstance(author, list) and author:
-                author = author[0]
-            if isinstance(author, dict) and isinstance(author.get("name"), str):
-                found["author"] = author["name"]
-    if published and _valid_date(published):
-        found["published"] = published
-    return found
-
-
-def _site_name_from_title(root: lxml.html.HtmlElement, headline: str | None) -> str | None:
-    """The site's name as the <title> gives it after the headline: "Headline | Site"."""
-    title = " ".join(root.findtext(".//title", "").split())
-    for separator in (" | ", " - ", " — ", " – ", " :: "):
-        head, found, tail = title.rpartition(separator)
-        if found and head and 0 < len(tail.split()) <= 5 and tail != headline:
-            return tail
-    return None
-
-
-def _valid_date(value: str) -> bool:
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-def _language(root: lxml.html.HtmlElement) -> str | None:
-    lang = str(root.get("lang") or "").strip().lower()
-    return lang.split("-")[0] if re.fullmatch(r"[a-z]{2,3}(-[\w]+)?", lang) else None
 
 
 def _mostly_link_text(text: str, root: lxml.html.HtmlElement) -> bool:

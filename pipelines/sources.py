@@ -79,6 +79,10 @@ _SOCIAL_SITES = (
     "telegram.me", "t.me", "plus.google.com", "mailto",
 )
 _LEAD_CHARS = 60
+_BLOCK_TAGS = frozenset(
+    "p div section article aside header footer nav ul ol li table tr td h1 h2 h3 h4 h5 h6 "
+    "blockquote figure figcaption br hr pre form".split()
+)
 _BLOCK_CHARS = 400
 
 
@@ -276,7 +280,8 @@ def _in_page_furniture(element: lxml.html.HtmlElement) -> bool:
 
 
 def _text_before(link: lxml.html.HtmlElement) -> str:
-    """Up to _LEAD_CHARS of the text in the link's block that precedes the link."""
+    """Up to _LEAD_CHARS of the text on the link's own line that precedes the link:
+    "Source: " in "<p>Source: <a>"; a paragraph before the link is another line."""
     parent = link.getparent()
     if parent is None:
         return ""
@@ -284,5 +289,8 @@ def _text_before(link: lxml.html.HtmlElement) -> str:
     for child in parent:
         if child is link:
             break
-        pieces.append(child.text_content() + (child.tail or ""))
+        if child.tag in _BLOCK_TAGS:
+            pieces = [child.tail or ""]
+        else:
+            pieces.append(child.text_content() + (child.tail or ""))
     return " ".join("".join(pieces).split())[-_LEAD_CHARS:]

@@ -65,6 +65,11 @@ def open_store(path: str | Path) -> sqlite3.Connection:
     return connection
 
 
+def _column_value(value: Any) -> Any:
+    """Lists and dicts are stored as JSON text."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -75,6 +80,11 @@ class ArticleStore:
     def __init__(self, connection: sqlite3.Connection, fields: Sequence[str]) -> None:
         self.db = connection
         self.fields = list(fields)
+        # A store written by an older release lacks the fields added since: add them.
+        existing = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        for name in self.fields:
+            if name not in existing:
+                self.db.execute(f"ALTER TABLE articles ADD COLUMN {name}")
 
     def write(self, record: dict[str, Any], merged: Sequence[str] = (),
               canonical_reason: str | None = None, previous_canonical: str | None = None) -> None:
@@ -86,7 +96,7 @@ class ArticleStore:
             self.db.execute(
                 f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(self.fields))}) "
                 f"ON CONFLICT(url) DO UPDATE SET {updates}",
-                [record.get(f) for f in self.fields],
+                [_column_value(record.get(f)) for f in self.fields],
             )
             if story_id is None:
                 return

@@ -54,7 +54,26 @@ def test_structured_data_comes_first(extractor: ArticleExtractor) -> None:
     assert result.title == "Stadtrat beschließt neuen Haushalt"
     assert result.author == "Lena Vogt"
     assert result.published == "2026-03-11T06:30:00+01:00"
+    assert result.modified == "2026-03-11T09:00:00+01:00"
+    assert result.description == "Knappe Mehrheit für den Haushalt."
+    assert result.image == "https://seebote.test/img/rathaus.jpg"
     assert result.language == "de"
+
+
+def test_fields_not_on_the_page_are_null(extractor: ArticleExtractor) -> None:
+    result = extract(extractor, "visible-date.html")
+    assert (result.author, result.modified, result.description, result.image) == (None,) * 4
+
+
+def test_embedded_posts_are_listed_and_optionally_kept_out_of_text(extractor: ArticleExtractor) -> None:
+    tweet = "https://twitter.com/valleywx/status/1775000000000000001"
+    kept = extract(extractor, "aggregator.html")
+    assert kept.embeds == (tweet,) and "Water pouring over the Kessel spillway" in kept.text
+    separate = ArticleExtractor(ExtractionOptions(embeds_in_text=False))
+    result = separate.extract((PAGES / "aggregator.html").read_text(), "http://roundup.test/world/x/")
+    assert isinstance(result, Extraction)
+    assert result.embeds == (tweet,) and "Water pouring" not in result.text
+    assert "Engineers opened the spillway" in result.text
 
 
 def test_visible_only_date_and_site_from_title(extractor: ArticleExtractor) -> None:

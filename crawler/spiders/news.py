@@ -13,6 +13,7 @@ from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from crawler.discovery import HeadlineMatcher, read_sitemap, sitemaps_in_robots
+from crawler.encoding import decoded_html
 from crawler.items import Page
 from crawler.urls import BadURLError, check_start_url, looks_like_listing, normalize_url, site_of
 from pipelines.sources import PageMarkup, find_source_link, links_to_resolve, parse_markup
@@ -66,7 +67,8 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("crawl/skipped/not_html")
             return
         offsite = site_of(response.url) not in self.start_sites
-        markup = parse_markup(response.text, response.url)
+        html = decoded_html(response)
+        markup = parse_markup(html, response.url)
         redirectors = links_to_resolve(markup) if markup else []
         if not offsite:
             for link in self.links.extract_links(response):
@@ -77,7 +79,7 @@ class NewsSpider(scrapy.Spider):
             return
         yield from self._discover(response, offsite)
         page = Page(
-            url=response.url, html=response.text, offsite=offsite,
+            url=response.url, html=html, offsite=offsite,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             aliases=[normalize_url(u) for u in response.meta.get("redirect_urls", [])],
         )

@@ -1,0 +1,97 @@
+"""The spider's callbacks on saved responses: what it yields for each kind of page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.utils.test import get_crawler
+
+import settings as project_settings
+from crawler.items import Page
+from crawler.spiders.news import NewsSpider
+
+ARTICLE = b"""<html><head><title>Quake hits coast</title></head><body><article><h1>Quake hits coast</h1>
+<p>A strong quake hit the coast on Thursday, injuring dozens of people in three villages.</p>
+<p><a href="http://wire.test/world/quake-hits-coast">Original Article</a></p>
+<a href="/world/other-story/">Other story</a> <a href="http://elsewhere.test/x">Elsewhere</a>
+</article></body></html>"""
+
+
+@pytest.fixture
+def spider() -> NewsSpider:
+    values = {k: v for k, v in vars(project_settings).items() if k.isupper()}
+    crawler = get_crawler(NewsSpider, settings_dict=values)
+    crawler.stats.open_spider()
+    spider = NewsSpider.from_crawler(crawler, start_urls="http://agg.test/")
+    return spider
+
+
+def html(url: str, body: bytes, **kwargs: Any) -> HtmlResponse:
+    return HtmlResponse(url, body=body, request=Request(url), **kwargs)
+
+
+def run(callback: Any, response: Response) -> list[Any]:
+    return list(callback(response) or [])
+
+
+def test_article_page_yields_page_same_site_links_and_its_source(spider: NewsSpider) -> None:
+    out = run(spider.parse, html("http://agg.test/world/quake/", ARTICLE, encoding="utf-8"))
+    pages = [o for o in out if isinstance(o, Page)]
+    requests = {o.url: o for o in out if isinstance(o, Request)}
+    assert [p.url for p in pages] == ["http://agg.test/world/quake/"]
+    assert "http://agg.test/world/other-story/" in requests
+    assert "http://elsewhere.test/x" not in requests  # off-site links are not crawled
+    source = requests["http://wire.test/world/quake-hits-coast"]
+    assert source.meta["source_hops"] == 1 and source.priority > 0
+
+
+def test_listing_page_is_followed_but_not_yielded(spider: NewsSpider) -> None:
+    out = run(spider.parse, html("http://agg.test/page/2/", ARTICLE, encoding="utf-8"))
+    assert not any(isinstance(o, Page) for o in out)
+    assert any(isinstance(o, Request) for o in out)
+
+
+def test_offsite_page_links_are_not_followed(spider: NewsSpider) -> None:
+    response = HtmlResponse("http://wire.test/world/quake-hits-coast", body=ARTICLE, encoding="utf-8",
+                            request=Request("http://wire.test/world/quake-hits-coast", meta={"source_hops": 2}))
+    out = run(spider.parse, response)
+    assert [o.offsite for o in out if isinstance(o, Page)] == [True]
+    assert not any(isinstance(o, Request) and "other-story" in o.url for o in out)
+
+
+def test_non_html_responses_are_counted_not_yielded(spider: NewsSpider) -> None:
+    text = TextResponse("http://agg.test/feed.txt", body=b"plain", encoding="utf-8",
+                        request=Request("http://agg.test/feed.txt"))
+    assert run(spider.parse, text) == []
+    pdf = Response("http://agg.test/report.pdf", body=b"%PDF-1.4", request=Request("http://agg.test/report.pdf"))
+    assert run(spider.parse, pdf) == []
+    assert spider.crawler.stats.get_value("crawl/skipped/not_html") == 2
+
+
+@pytest.mark.parametrize(("body", "headers"), [
+    ("<html><body><p>Caf\u00e9 cr\u00e8me</p></body></html>".encode("cp1252"), {}),
+    ("<html><body><p>Caf\u00e9 cr\u00e8me</p></body></html>".encode("cp1252"),
+     {"Content-Type": "text/html; charset=windows-1252"}),
+    ("\ufeff<html><body><p>Caf\u00e9 cr\u00e8me</p></body></html>".encode("utf-8"),
+     {"Content-Type": "text/html; charset=iso-8859-1"}),  # BOM wins over a wrong header
+    ("<html><body><p>Caf\u00e9 cr\u00e8me</p></body></html>".encode("latin-1"),
+     {"Content-Type": "text/html; charset=latin-1"}),
+])
+def test_charsets_are_decoded(spider: NewsSpider, body: bytes, headers: dict[str, str]) -> None:
+    response = html("http://agg.test/world/cafe/", body, headers=headers)
+    (page,) = [o for o in run(spider.parse, response) if isinstance(o, Page)]
+    assert "Caf\u00e9 cr\u00e8me" in page.html
+
+
+def test_redirector_link_is_resolved_before_the_page_is_yielded(spider: NewsSpider) -> None:
+    body = ARTICLE.replace(b"http://wire.test/world/quake-hits-coast", b"/go/7/")
+    out = run(spider.parse, html("http://agg.test/world/quake/", body, encoding="utf-8"))
+    (head,) = [o for o in out if isinstance(o, Request) and o.method == "HEAD"]
+    assert head.url == "http://agg.test/go/7/" and not any(isinstance(o, Page) for o in out)
+    redirect = Response(head.url, status=302, headers={"Location": "http://wire.test/q"}, request=head)
+    resolved = run(spider.resolved_redirect, redirect)
+    (page,) = [o for o in resolved if isinstance(o, Page)]
+    assert page.redirects == {"http://agg.test/go/7/": "http://wire.test/q"}
+    assert any(isinstance(o, Request) and o.url == "http://wire.test/q" for o in resolved)
