@@ -12,8 +12,6 @@ import re
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 _WORD = re.compile(r"[^\W_]+")
 _STOP_WORDS = frozenset(
@@ -83,27 +81,3 @@ class HeadlineMatcher:
     def _matches(self, headline: frozenset[str], slug: frozenset[str]) -> bool:
         shared = len(headline & slug)
         return shared >= self.min_shared and shared >= self.min_share * min(len(headline), len(slug))
-
-
-def read_sitemap(body: bytes, max_size: int) -> tuple[str, list[str]]:
-    """("urlset" or "sitemapindex", the loc URLs) of a sitemap body, gzipped or not.
-
-    Raises:
-        ValueError: when the body is not a sitemap or unpacks past `max_size` bytes.
-    """
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = gunzip(body, max_size=max_size)
-        except (OSError, EOFError, ValueError) as exc:  # includes Scrapy's size-exceeded error
-            raise ValueError(f"bad gzip sitemap: {exc}") from None
-    try:
-        sitemap = Sitemap(body)
-    except (StopIteration, SyntaxError) as exc:
-        raise ValueError(f"not a sitemap: {exc}") from None
-    if sitemap.type not in ("urlset", "sitemapindex"):
-        raise ValueError(f"not a sitemap (root element {sitemap.type!r})")
-    return sitemap.type, [entry["loc"] for entry in sitemap if entry.get("loc")]
-
-
-def sitemaps_in_robots(robots_txt: str, base_url: str) -> list[str]:
-    return list(sitemap_urls_from_robots(robots_txt, base_url=base_url))

@@ -18,6 +18,8 @@ class Page:
     aliases: list[str] = field(default_factory=list)
     #: This page's redirector links resolved by the spider: link URL -> final URL.
     redirects: dict[str, str] = field(default_factory=dict)
+    #: The sources-file source whose crawl reached the page (None: reached off-site).
+    source_name: str | None = None
 
 
 @dataclass
@@ -61,11 +63,13 @@ class Article:
     #: Copied from the Page for SourceLinkPipeline and DedupPipeline (not exported).
     aliases: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
+    source_name: str | None = None
 
 
 #: Fields of Article that internal stages use and exports leave out.
 _INTERNAL_FIELDS = {
     "html", "canonical_reason", "previous_canonical", "merged_stories", "aliases", "redirects",
+    "source_name",
 }
 
 #: The output schema: the fields of one article record, in order (README.md documents them).

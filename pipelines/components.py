@@ -84,7 +84,8 @@ class ExtractionPipeline:
                        page_canonical=result.page_canonical, fetched_at=item.fetched_at,
                        modified=result.modified, description=result.description,
                        image=result.image, embeds=list(result.embeds),
-                       html=item.html, aliases=item.aliases, redirects=item.redirects)
+                       html=item.html, aliases=item.aliases, redirects=item.redirects,
+                       source_name=item.source_name)
 
 
 class SourceLinkPipeline:

@@ -4,7 +4,8 @@ import gzip
 
 import pytest
 
-from crawler.discovery import HeadlineMatcher, read_sitemap, sitemaps_in_robots, slug_words
+from crawler.discovery import HeadlineMatcher, slug_words
+from crawler.feeds import Entry, read_feed, read_sitemap, sitemaps_in_robots
 
 URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
           b"<url><loc>http://pub.test/2026/03/harbor-bridge-to-close-for-six-weeks.html</loc></url>"
@@ -14,7 +15,7 @@ URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/
 def test_headline_meets_slug_in_either_order() -> None:
     matcher = HeadlineMatcher()
     assert matcher.add_headline("Harbor Bridge to close for six weeks of repairs") == []
-    _, urls = read_sitemap(URLSET, 10_000)
+    urls = [e.url for e in read_sitemap(URLSET, 10_000)[1]]
     assert matcher.add_entries(urls) == ["http://pub.test/2026/03/harbor-bridge-to-close-for-six-weeks.html"]
     later = HeadlineMatcher()
     later.add_entries(urls)
@@ -28,7 +29,7 @@ def test_headline_meets_slug_in_either_order() -> None:
 ])
 def test_weak_matches_are_not_fetched(headline: str) -> None:
     matcher = HeadlineMatcher()
-    matcher.add_entries(read_sitemap(URLSET, 10_000)[1])
+    matcher.add_entries([e.url for e in read_sitemap(URLSET, 10_000)[1]])
     assert matcher.add_headline(headline) == []
 
 
@@ -40,7 +41,8 @@ def test_slug_words_ignore_ids_and_extensions() -> None:
 def test_gzipped_sitemap_index() -> None:
     index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
              b"<sitemap><loc>http://pub.test/sitemap-1.xml</loc></sitemap></sitemapindex>")
-    assert read_sitemap(gzip.compress(index), 10_000) == ("sitemapindex", ["http://pub.test/sitemap-1.xml"])
+    assert read_sitemap(gzip.compress(index), 10_000) == (
+        "sitemapindex", [Entry("http://pub.test/sitemap-1.xml")])
 
 
 @pytest.mark.parametrize("body", [
@@ -51,13 +53,32 @@ def test_gzipped_sitemap_index() -> None:
 ])
 def test_bad_sitemaps_are_refused_or_harmless(body: bytes) -> None:
     try:
-        kind, urls = read_sitemap(body, 10_000)
+        kind, entries = read_sitemap(body, 10_000)
     except ValueError:
         return
-    assert all("aaaa" not in url for url in urls)
+    assert all("aaaa" not in entry.url for entry in entries)
 
 
 def test_sitemaps_named_in_robots() -> None:
     robots = "User-agent: *\nDisallow: /search\nSitemap: /sitemap.xml\nSitemap: http://pub.test/news.xml\n"
     assert sitemaps_in_robots(robots, "http://pub.test/robots.txt") == [
         "http://pub.test/sitemap.xml", "http://pub.test/news.xml"]
+
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>A</title><link>http://pub.test/a</link><pubDate>Mon, 02 Mar 2026 08:15:00 GMT</pubDate></item>
+<item><title>B</title><link>http://pub.test/b</link></item></channel></rss>"""
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+<entry><title>A</title><link href="http://pub.test/a"/><updated>2026-03-04T10:00:00Z</updated>
+<published>2026-03-02T08:00:00Z</published></entry></feed>"""
+
+
+def test_feeds_list_entries_with_their_latest_date() -> None:
+    assert read_feed(RSS) == [Entry("http://pub.test/a", "2026-03-02T08:15:00+00:00"), Entry("http://pub.test/b")]
+    assert read_feed(ATOM) == [Entry("http://pub.test/a", "2026-03-04T10:00:00+00:00")]
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body>no feed</body></html>", b"\x00\x01binary"])
+def test_not_a_feed(body: bytes) -> None:
+    with pytest.raises(ValueError, match="not a feed"):
+        read_feed(body)

@@ -29,7 +29,8 @@ def spider() -> NewsSpider:
 
 
 def html(url: str, body: bytes, **kwargs: Any) -> HtmlResponse:
-    return HtmlResponse(url, body=body, request=Request(url), **kwargs)
+    """A response to a request of the spider's one (default) source."""
+    return HtmlResponse(url, body=body, request=Request(url, meta={"source": "default"}), **kwargs)
 
 
 def run(callback: Any, response: Response) -> list[Any]:

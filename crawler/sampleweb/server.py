@@ -11,6 +11,7 @@ leaves the machine: unknown hosts get 502, CONNECT gets 405.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import threading
@@ -38,8 +39,9 @@ class StaticWeb:
         self.redirects: dict[str, str] = meta.get("redirects", {})
         self.content_types: dict[str, str] = meta.get("content_types", {})
 
-    def resolve(self, url: str) -> tuple[int, dict[str, str], bytes]:
-        """(status, headers, body) for a GET of `url`."""
+    def resolve(self, url: str, if_none_match: str | None = None) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) for a GET of `url`; 304 when `if_none_match` is the
+        file's current ETag."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if host not in self.hosts:
@@ -61,7 +63,10 @@ class StaticWeb:
         content_type = self.content_types.get(bare) or _TYPES_BY_SUFFIX.get(
             file.suffix, "text/html; charset=utf-8"
         )
-        return 200, {"Content-Type": content_type}, body
+        etag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
+        if if_none_match == etag:
+            return 304, {"ETag": etag}, b""
+        return 200, {"Content-Type": content_type, "ETag": etag}, body
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):
@@ -84,7 +89,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if not url.startswith("http://"):
             url = f"http://{self.headers.get('Host', '')}{self.path}"
         start = time.perf_counter()
-        status, headers, body = self.server.web.resolve(url)
+        status, headers, body = self.server.web.resolve(url, self.headers.get("If-None-Match"))
         self._send(status, headers, body, with_body)
         self.server.record(self.command, url, status, len(body), time.perf_counter() - start)
 

@@ -1,7 +1,8 @@
-"""The `news` spider: aggregator pages, their articles, and the originals they copy."""
+"""The `news` spider: news sites' pages, feeds and sitemaps, and the originals they copy."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,9 +13,11 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from crawler.discovery import HeadlineMatcher, read_sitemap, sitemaps_in_robots
+from crawler.discovery import HeadlineMatcher
 from crawler.encoding import decoded_html
+from crawler.feeds import read_feed, read_sitemap, sitemaps_in_robots
 from crawler.items import Page
+from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, default_source, load_sources
 from crawler.urls import BadURLError, check_start_url, looks_like_listing, normalize_url, site_of
 from pipelines.sources import PageMarkup, find_source_link, links_to_resolve, parse_markup
 
@@ -33,48 +36,88 @@ def read_start_urls(start_urls: str = "", start_file: str = "") -> list[str]:
             raise BadURLError(f"cannot read start file {start_file!r}: {exc}") from None
         given += [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not given:
-        raise BadURLError("no start URLs: pass -a start_urls=URL[,URL...] or -a start_file=FILE")
+        raise BadURLError("no start URLs: pass -a start_urls=URL[,URL...], -a start_file=FILE "
+                          "or -a sources=FILE")
     return list(dict.fromkeys(check_start_url(u) for u in given))
 
 
+def read_sources(start_urls: str = "", start_file: str = "", sources: str = "", only: str = "",
+                 max_depth: int = 10) -> list[Source]:
+    """The sources a crawl covers: a sources file (optionally `only` some of its names), or
+    one implicit source of start URLs.
+
+    Raises:
+        ValueError: BadURLError or SourcesError, naming the mistake.
+    """
+    if not sources:
+        return [default_source(read_start_urls(start_urls, start_file), max_depth)]
+    chosen = load_sources(sources)
+    if only:
+        names = {n.strip() for n in only.split(",") if n.strip()}
+        missing = names - {s.name for s in chosen}
+        if missing:
+            raise BadURLError(f"no source named {', '.join(sorted(missing))} in {sources}")
+        chosen = [s for s in chosen if s.name in names]
+    return chosen
+
+
 class NewsSpider(scrapy.Spider):
-    """Crawls the start sites (pagination, sections, articles) and follows each copy's
-    source link off-site, up to CRAWL_SOURCE_HOPS hops; yields every HTML page as a Page."""
+    """Crawls each source's start pages (pagination, sections, articles), feeds and sitemaps
+    within its limits, and follows each copy's source link off-site, up to
+    CRAWL_SOURCE_HOPS hops. Yields every HTML article candidate as a Page."""
 
     name = "news"
 
-    def __init__(self, start_urls: str = "", start_file: str = "", **kwargs: Any) -> None:
+    def __init__(self, start_urls: str = "", start_file: str = "", sources: str = "",
+                 only: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.start_urls = read_start_urls(start_urls, start_file)
-        self.start_sites = {site_of(url) for url in self.start_urls}
-        self.links = LinkExtractor(
-            allow_domains=sorted(self.start_sites), deny=[r"[?&](s|q|search)="], unique=True
-        )
+        self.sources = read_sources(start_urls, start_file, sources, only)
+        self.start_urls = [u for s in self.sources for u in s.start_urls]
         self.headlines = HeadlineMatcher()
         self.sitemap_sites: set[str] = set()
+        self.pages_fetched: Counter[str] = Counter()
+        self._links = {
+            s.name: LinkExtractor(allow_domains=sorted(s.allowed_sites),
+                                  deny=[r"[?&](s|q|search)="], unique=True)
+            for s in self.sources
+        }
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
         """Validate spider arguments before a crawl starts (used by our `crawl` command)."""
-        read_start_urls(kwargs.get("start_urls", ""), kwargs.get("start_file", ""))
+        read_sources(kwargs.get("start_urls", ""), kwargs.get("start_file", ""),
+                     kwargs.get("sources", ""), kwargs.get("only", ""))
 
     async def start(self) -> AsyncIterator[Request]:
-        for url in self.start_urls:
-            yield Request(url, callback=self.parse, errback=self.on_error)
+        for source in self.sources:
+            meta = {"source": source.name}
+            for url in source.start_urls:
+                yield Request(url, self.parse, errback=self.on_error, meta=meta)
+            for url in source.feeds:
+                yield Request(url, self.parse_feed, errback=self.on_error, meta=meta)
+            for url in source.sitemaps:
+                if url == SITEMAPS_FROM_ROBOTS:
+                    for start in source.start_urls[:1] or source.feeds[:1]:
+                        yield Request(_robots_url(start), self.parse_robots, meta=meta,
+                                      errback=self.on_error)
+                else:
+                    yield Request(url, self.parse_sitemap, errback=self.on_error, meta=meta)
 
     def parse(self, response: Response) -> Iterator[Page | Request]:
+        source = self._source_of(response)
+        self._count(source, "pages_fetched")
         if not isinstance(response, HtmlResponse):
             self.crawler.stats.inc_value("crawl/skipped/not_html")
             return
-        offsite = site_of(response.url) not in self.start_sites
+        offsite = source is None or not source.allows(response.url)
         html = decoded_html(response)
         markup = parse_markup(html, response.url)
         redirectors = links_to_resolve(markup) if markup else []
-        if not offsite:
-            for link in self.links.extract_links(response):
+        if source is not None and not offsite and response.meta.get("depth", 0) < source.max_depth:
+            for link in self._links[source.name].extract_links(response):
                 url = normalize_url(link.url)
                 if url not in redirectors:  # resolved below, with HEAD
-                    yield response.follow(url, self.parse, errback=self.on_error)
+                    yield from self._follow(source, url, self.parse)
         if looks_like_listing(response.url):
             return
         yield from self._discover(response, offsite)
@@ -82,6 +125,7 @@ class NewsSpider(scrapy.Spider):
             url=response.url, html=html, offsite=offsite,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             aliases=[normalize_url(u) for u in response.meta.get("redirect_urls", [])],
+            source_name=source.name if source else None,
         )
         if redirectors:
             # An attribution link to the site's own redirector ("/go/12"): ask where it
@@ -94,6 +138,51 @@ class NewsSpider(scrapy.Spider):
         yield page
         if markup is not None:
             yield from self._follow_source(markup, response.meta.get("source_hops", 0))
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        source = self._source_of(response)
+        try:
+            entries = read_feed(response.body)
+        except ValueError as exc:
+            self._skip("bad_feed", response, exc)
+            return
+        for entry in entries:
+            if source is None or source.allows(entry.url):
+                yield from self._follow(source, normalize_url(entry.url), self.parse,
+                                        lastmod=entry.updated)
+            else:
+                self.crawler.stats.inc_value("crawl/skipped/feed_entry_elsewhere")
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        if isinstance(response, TextResponse):
+            for url in sitemaps_in_robots(response.text, response.url):
+                yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5,
+                              meta={"source": response.meta.get("source")})
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            kind, entries = read_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except ValueError as exc:
+            self._skip("bad_sitemap", response, exc)
+            return
+        host = site_of(response.url)
+        # No sitemap may send the crawl to another site.
+        urls = [(normalize_url(e.url), e.updated) for e in entries if site_of(e.url) == host]
+        self.crawler.stats.inc_value("crawl/skipped/sitemap_entry_elsewhere",
+                                     len(entries) - len(urls))
+        if kind == "sitemapindex":
+            for url, _ in urls[: self.settings.getint("CRAWL_SITEMAPS_PER_INDEX")]:
+                yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5,
+                              meta={"source": response.meta.get("source")})
+            return
+        source = self._source_of(response)
+        if source is not None:  # a source's own sitemap: every article in it
+            for url, updated in urls:
+                if not looks_like_listing(url):
+                    yield from self._follow(source, url, self.parse, lastmod=updated)
+        else:  # a cited site's sitemap: only the originals of copies seen
+            for url in self.headlines.add_entries([u for u, _ in urls]):
+                yield self._discovered(url)
 
     def resolved_redirect(self, response: Response) -> Iterator[Page | Request]:
         page: Page = response.meta["page"]
@@ -110,19 +199,39 @@ class NewsSpider(scrapy.Spider):
         self.on_error(failure)
         yield failure.request.meta["page"]  # the page itself is still worth keeping
 
+    def on_error(self, failure: Failure) -> None:
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            self.crawler.stats.inc_value(f"crawl/error/http_{response.status}")
+        else:
+            self.crawler.stats.inc_value(f"crawl/error/{failure.type.__name__}")
+        source = failure.request.meta.get("source")
+        if source:
+            self.crawler.stats.inc_value(f"source/{source}/errors")
+        self.logger.info("failed %s: %s", failure.request.url, failure.getErrorMessage())
+
+    def _follow(self, source: Source | None, url: str, callback: Any,
+                lastmod: str | None = None) -> Iterator[Request]:
+        """A request within the source's page budget."""
+        name = source.name if source else None
+        if source is not None and self.pages_fetched[name or ""] >= source.max_pages:
+            self._count(source, "page_limit_reached")
+            return
+        yield Request(url, callback, errback=self.on_error, meta={"source": name, "lastmod": lastmod})
+
     def _follow_source(self, markup: PageMarkup, hops: int) -> Iterator[Request]:
         if hops >= self.settings.getint("CRAWL_SOURCE_HOPS"):
             return
         source = find_source_link(markup)
-        if source is None or site_of(source.url) in self.start_sites:
-            return  # start sites are crawled anyway
+        if source is None or any(s.allows(source.url) for s in self.sources):
+            return  # the sources' own sites are crawled anyway
         self.crawler.stats.inc_value("crawl/source_links_followed")
         # Fetched early, so the story's original is known soon after its first copy.
         yield Request(source.url, self.parse, errback=self.on_error, priority=10,
                       meta={"source_hops": hops + 1})
 
     def _discover(self, response: HtmlResponse, offsite: bool) -> Iterator[Request]:
-        """Originals nobody links: headlines of the start sites' pages are matched against the
+        """Originals nobody links: headlines of the sources' pages are matched against the
         sitemaps of the sites that copies cite (CRAWL_DISCOVER_ORIGINALS)."""
         if not self.settings.getbool("CRAWL_DISCOVER_ORIGINALS"):
             return
@@ -132,39 +241,29 @@ class NewsSpider(scrapy.Spider):
                 yield self._discovered(url)
         elif site_of(response.url) not in self.sitemap_sites:
             self.sitemap_sites.add(site_of(response.url))
-            yield Request(response.urljoin("/robots.txt"), self.parse_robots,
-                          errback=self.on_error, priority=5)
-
-    def parse_robots(self, response: Response) -> Iterator[Request]:
-        if isinstance(response, TextResponse):
-            for url in sitemaps_in_robots(response.text, response.url):
-                yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5)
-
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        try:
-            kind, urls = read_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
-        except ValueError as exc:
-            self.crawler.stats.inc_value("crawl/skipped/bad_sitemap")
-            self.logger.info("skipped sitemap %s: %s", response.url, exc)
-            return
-        host = site_of(response.url)
-        urls = [normalize_url(u) for u in urls if site_of(u) == host]  # no sitemap may send us elsewhere
-        if kind == "sitemapindex":
-            for url in urls[: self.settings.getint("CRAWL_SITEMAPS_PER_INDEX")]:
-                yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5)
-            return
-        for url in self.headlines.add_entries(urls):
-            yield self._discovered(url)
+            yield Request(_robots_url(response.url), self.parse_robots, errback=self.on_error,
+                          priority=5)
 
     def _discovered(self, url: str) -> Request:
         self.crawler.stats.inc_value("crawl/originals_discovered")
         hops = self.settings.getint("CRAWL_SOURCE_HOPS")  # a discovered page's links are not followed
         return Request(url, self.parse, errback=self.on_error, priority=5, meta={"source_hops": hops})
 
-    def on_error(self, failure: Failure) -> None:
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            self.crawler.stats.inc_value(f"crawl/error/http_{response.status}")
-        else:
-            self.crawler.stats.inc_value(f"crawl/error/{failure.type.__name__}")
-        self.logger.info("failed %s: %s", failure.request.url, failure.getErrorMessage())
+    def _source_of(self, response: Response) -> Source | None:
+        name = response.meta.get("source")
+        return next((s for s in self.sources if s.name == name), None)
+
+    def _count(self, source: Source | None, event: str) -> None:
+        if source is not None:
+            if event == "pages_fetched":
+                self.pages_fetched[source.name] += 1
+            self.crawler.stats.inc_value(f"source/{source.name}/{event}")
+
+    def _skip(self, reason: str, response: Response, error: Exception) -> None:
+        self.crawler.stats.inc_value(f"crawl/skipped/{reason}")
+        self.logger.info("skipped %s: %s", response.url, error)
+
+
+def _robots_url(url: str) -> str:
+    parts = url.split("/", 3)
+    return "/".join(parts[:3]) + "/robots.txt"

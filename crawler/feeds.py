@@ -1,0 +1,66 @@
+"""Feeds and sitemaps: the article URLs they list, with the date each entry was updated.
+
+Feeds are read by feedparser, sitemaps by Scrapy's own sitemap parser (entities are never
+expanded). Both get bodies already bounded by DOWNLOAD_MAXSIZE.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import feedparser
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+
+@dataclass(frozen=True)
+class Entry:
+    url: str
+    #: When the feed or sitemap says the entry last changed (ISO 8601), if it says.
+    updated: str | None = None
+
+
+def read_feed(body: bytes) -> list[Entry]:
+    """The entries of an RSS or Atom feed.
+
+    Raises:
+        ValueError: when the body is not a feed.
+    """
+    feed = feedparser.parse(body)
+    if not feed.entries and (feed.bozo or not feed.get("version")):
+        raise ValueError(f"not a feed: {feed.get('bozo_exception', 'no entries')}")
+    entries = []
+    for item in feed.entries:
+        link = item.get("link")
+        if not link:
+            continue
+        # Keys tested with `in`: feedparser's get() of a missing "updated_parsed" warns.
+        stamps = [item[k] for k in ("updated_parsed", "published_parsed") if k in item and item[k]]
+        updated = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", max(stamps)) if stamps else None
+        entries.append(Entry(link, updated))
+    return entries
+
+
+def read_sitemap(body: bytes, max_size: int) -> tuple[str, list[Entry]]:
+    """("urlset" or "sitemapindex", the entries) of a sitemap body, gzipped or not.
+
+    Raises:
+        ValueError: when the body is not a sitemap or unpacks past `max_size` bytes.
+    """
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = gunzip(body, max_size=max_size)
+        except (OSError, EOFError, ValueError) as exc:  # ValueError: Scrapy's size limit
+            raise ValueError(f"bad gzip sitemap: {exc}") from None
+    try:
+        sitemap = Sitemap(body)
+    except (StopIteration, SyntaxError) as exc:
+        raise ValueError(f"not a sitemap: {exc}") from None
+    if sitemap.type not in ("urlset", "sitemapindex"):
+        raise ValueError(f"not a sitemap (root element {sitemap.type!r})")
+    return sitemap.type, [Entry(e["loc"], e.get("lastmod") or None) for e in sitemap if e.get("loc")]
+
+
+def sitemaps_in_robots(robots_txt: str, base_url: str) -> list[str]:
+    return list(sitemap_urls_from_robots(robots_txt, base_url=base_url))
