@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -125,6 +126,7 @@ class DedupPipeline:
         self.options = options
         self.index = StoryIndex(options)
         self.backend: SQLiteIndexBackend | None = None
+        self.stories_before: set[str] = set()  # stories loaded from earlier crawls
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -150,7 +152,10 @@ class DedupPipeline:
             path = settings.get("STORAGE_SQLITE_PATH")
             self.backend = SQLiteIndexBackend(open_store(path), path)
             self.backend.check(self.options.fingerprint())
-            self.index.load(self.backend.load())
+            days = settings.getint("DEDUP_RETENTION_DAYS")
+            since = (datetime.now(UTC) - timedelta(days=days)).isoformat() if days > 0 else None
+            self.index.load(self.backend.load(seen_since=since))
+            self.stories_before = set(self.index.story_ids())
             logger.info("story index: %d pages loaded from %s", len(self.index), path)
 
     def process_item(self, item: Any) -> Any:
@@ -170,6 +175,14 @@ class DedupPipeline:
         item.previous_canonical = assignment.previous_canonical
         item.merged_stories = list(assignment.merged)
         stats.inc_value("dedup/new_story" if assignment.new_story else "dedup/joined_story")
+        if item.source_name:
+            if assignment.new_story:
+                event = "new_stories"
+            elif assignment.story_id in self.stories_before:
+                event = "joined_old_stories"
+            else:
+                event = "joined_new_stories"
+            stats.inc_value(f"source/{item.source_name}/{event}")
         if assignment.merged:
             stats.inc_value("dedup/stories_merged", len(assignment.merged))
         if assignment.previous_canonical:
@@ -204,9 +217,11 @@ class StoragePipeline:
         stats = _stats(self.crawler)
         record = {k: v for k, v in ItemAdapter(item).asdict().items() if k in ARTICLE_FIELDS}
         with _timed(stats, "storage"):
-            self.store.write(record, item.merged_stories, item.canonical_reason,
-                             item.previous_canonical)
-        stats.inc_value("storage/articles_written")
+            outcome = self.store.write(record, item.merged_stories, item.canonical_reason,
+                                       item.previous_canonical)
+        stats.inc_value(f"storage/articles_{outcome}")
+        if item.source_name and outcome != "unchanged":
+            stats.inc_value(f"source/{item.source_name}/{outcome}_articles")
         return item
 
     def close_spider(self) -> None:

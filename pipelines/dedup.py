@@ -142,6 +142,9 @@ class StoryIndex:
         page = self.pages.get(url)
         return page.story_id if page else None
 
+    def story_ids(self) -> list[str]:
+        return list(self._members)
+
     def members(self, story_id: str) -> list[str]:
         return list(self._members.get(story_id, ()))
 

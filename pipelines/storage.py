@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS story_history (
 );
 CREATE TABLE IF NOT EXISTS story_index (
     url TEXT PRIMARY KEY, story_id TEXT NOT NULL, hashes BLOB NOT NULL,
-    published TEXT, source_url TEXT, site TEXT, credited_to TEXT, aliases TEXT
+    published TEXT, source_url TEXT, site TEXT, credited_to TEXT, aliases TEXT, seen_at TEXT
 );
 CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -65,6 +65,14 @@ def open_store(path: str | Path) -> sqlite3.Connection:
     return connection
 
 
+def add_missing_columns(db: sqlite3.Connection, table: str, columns: Iterable[str]) -> None:
+    """A store written by an older release lacks the columns added since: add them."""
+    existing = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    for name in columns:
+        if name not in existing:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name}")
+
+
 def _column_value(value: Any) -> Any:
     """Lists and dicts are stored as JSON text."""
     return json.dumps(value) if isinstance(value, (list, dict)) else value
@@ -80,26 +88,32 @@ class ArticleStore:
     def __init__(self, connection: sqlite3.Connection, fields: Sequence[str]) -> None:
         self.db = connection
         self.fields = list(fields)
-        # A store written by an older release lacks the fields added since: add them.
-        existing = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
-        for name in self.fields:
-            if name not in existing:
-                self.db.execute(f"ALTER TABLE articles ADD COLUMN {name}")
+        add_missing_columns(self.db, "articles", self.fields)
 
     def write(self, record: dict[str, Any], merged: Sequence[str] = (),
-              canonical_reason: str | None = None, previous_canonical: str | None = None) -> None:
-        """Store one article and update its story, in one transaction."""
+              canonical_reason: str | None = None, previous_canonical: str | None = None) -> str:
+        """Store one article and update its story, in one transaction.
+
+        Returns:
+            "new", "updated" (the page's text changed since it was stored) or "unchanged".
+        """
         story_id, canonical = record["story_id"], record["canonical_url"]
         columns = ", ".join(self.fields)
         updates = ", ".join(f"{f}=excluded.{f}" for f in self.fields if f != "url")
         with self._transaction():
+            before = self.db.execute("SELECT text FROM articles WHERE url=?",
+                                     (record["url"],)).fetchone()
+            outcome = "new" if before is None else (
+                "unchanged" if before[0] == record["text"] else "updated")
             self.db.execute(
                 f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(self.fields))}) "
                 f"ON CONFLICT(url) DO UPDATE SET {updates}",
                 [_column_value(record.get(f)) for f in self.fields],
             )
             if story_id is None:
-                return
+                return outcome
+            if outcome == "updated":
+                self._history(story_id, "page_updated", f"{record['url']} changed its text")
             for old in merged:
                 self.db.execute("UPDATE articles SET story_id=? WHERE story_id=?", (story_id, old))
                 self.db.execute("DELETE FROM stories WHERE story_id=?", (old,))
@@ -110,6 +124,7 @@ class ArticleStore:
             self.db.execute("UPDATE articles SET canonical_url=? WHERE story_id=?",
                             (canonical, story_id))
             self._update_story(story_id, canonical, canonical_reason, record)
+        return outcome
 
     def _update_story(self, story_id: str, canonical: str, reason: str | None,
                       record: dict[str, Any]) -> None:
@@ -151,6 +166,7 @@ class SQLiteIndexBackend:
         Raises:
             StoreError: naming the file, the mismatch and what to do.
         """
+        add_missing_columns(self.db, "story_index", ("site", "credited_to", "aliases", "seen_at"))
         stored = dict(self.db.execute("SELECT key, value FROM index_meta").fetchall())
         has_pages = self.db.execute("SELECT 1 FROM story_index LIMIT 1").fetchone() is not None
         mismatch = {k: (stored.get(k), v) for k, v in fingerprint.items() if stored.get(k) != v}
@@ -165,10 +181,16 @@ class SQLiteIndexBackend:
                 "INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)", fingerprint.items()
             )
 
-    def load(self) -> Iterator[IndexedPage]:
+    def load(self, seen_since: str | None = None) -> Iterator[IndexedPage]:
+        """The stored pages; with `seen_since` (ISO 8601), only the pages of stories that had
+        a page indexed since then (the retention window)."""
+        window = ""
+        if seen_since is not None:
+            window = (" WHERE story_id IN (SELECT story_id FROM story_index GROUP BY story_id"
+                      " HAVING MAX(COALESCE(seen_at, '')) >= ?)")
         rows = self.db.execute(
             "SELECT url, story_id, hashes, published, source_url, site, credited_to, aliases"
-            " FROM story_index ORDER BY rowid"
+            f" FROM story_index{window} ORDER BY rowid", (seen_since,) if seen_since else ()
         )
         for url, story_id, hashes, published, source_url, site, credited_to, aliases in rows:
             try:
@@ -185,15 +207,16 @@ class SQLiteIndexBackend:
             yield IndexedPage(url, story_id, hashes_array, facts, alias_list)
 
     def save(self, pages: Iterable[IndexedPage]) -> None:
-        columns = "url, story_id, hashes, published, source_url, site, credited_to, aliases"
+        columns = ("url, story_id, hashes, published, source_url, site, credited_to, aliases,"
+                   " seen_at")
         updates = ", ".join(f"{c}=excluded.{c}" for c in columns.split(", ")[1:])
         with _Transaction(self.db):
             self.db.executemany(
-                f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 f" ON CONFLICT(url) DO UPDATE SET {updates}",
                 [(p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.facts.published,
-                  p.facts.source_url, p.facts.site, p.facts.credited_to, json.dumps(p.aliases))
-                 for p in pages],
+                  p.facts.source_url, p.facts.site, p.facts.credited_to, json.dumps(p.aliases),
+                  _now()) for p in pages],
             )
 
 

@@ -64,6 +64,16 @@ FEED_EXPORT_FIELDS = ARTICLE_FIELDS
 # Read by pipelines.components.CrawlSummary; benchmarks and monitoring use it.
 CRAWL_STATS_FILE = ""
 
+# --- Incremental crawls (read by crawler.middlewares.IncrementalCrawlMiddleware) -----------
+# Skip article pages already in the store (unless a feed or sitemap dates them later than
+# their fetch) and ask for listing pages, feeds and sitemaps with If-None-Match /
+# If-Modified-Since. Needs STORAGE_ENABLED.
+INCREMENTAL_ENABLED = True
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.IncrementalCrawlMiddleware": 50,
+}
+
 ITEM_PIPELINES = {
     "pipelines.components.ExtractionPipeline": 100,
     "pipelines.components.SourceLinkPipeline": 200,
@@ -125,6 +135,10 @@ DEDUP_MIN_LEAD_SHARE = 0.5
 # A new page covered at least this much (0..1) by two stories proves they are one story;
 # they are merged and the older story id is kept.
 DEDUP_MERGE_COVERAGE = 0.8
+# Retention window of the story index, in days: a crawl loads only stories that had a page
+# indexed within this many days, so memory stays flat on a site crawled for a year. Copies
+# of older stories start new stories. 0 keeps every story matchable.
+DEDUP_RETENTION_DAYS = 60
 
 # --- Storage (read by pipelines.components.StoragePipeline and DedupPipeline) ------------
 STORAGE_ENABLED = True

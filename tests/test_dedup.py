@@ -164,3 +164,20 @@ def test_extremely_long_page_is_indexed_and_matched(index: StoryIndex) -> None:
     long_text = "\n".join(f"Paragraph {i}: " + BRIDGE.replace("Harbor", f"Harbor{i}") for i in range(300))
     story = add(index, "http://a.test/long", long_text)
     assert add(index, "http://b.test/long-excerpt", "\n".join(long_text.split("\n")[:40])) == story
+
+
+def test_retention_window_keeps_only_recent_stories_matchable(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    backend = SQLiteIndexBackend(open_store(db), db)
+    backend.check(DedupOptions().fingerprint())
+    index = StoryIndex(DedupOptions())
+    backend.save(index.add("http://herald.test/bridge", BRIDGE)[1])
+    backend.save(index.add("http://tribune.test/museum", MUSEUM)[1])
+    backend.db.execute("UPDATE story_index SET seen_at='2025-01-01T00:00:00+00:00' "
+                       "WHERE url='http://herald.test/bridge'")
+
+    later = StoryIndex(DedupOptions())
+    later.load(backend.load(seen_since="2026-01-01T00:00:00+00:00"))
+    assert len(later) == 1 and later.story_of("http://tribune.test/museum") is not None
+    assert later.add("http://agg.test/bridge", BRIDGE)[0].new_story  # too old to join
+    assert not later.add("http://agg.test/museum", MUSEUM)[0].new_story

@@ -16,6 +16,7 @@ import argparse
 import html
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ class Web:
     redirects: dict[str, str] = field(default_factory=dict)
     content_types: dict[str, str] = field(default_factory=dict)
     listed: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # host -> teasers
+    published: dict[str, str] = field(default_factory=dict)  # url -> ISO 8601
 
     def add(self, url: str, body: str, content_type: str | None = None) -> None:
         self.files[url] = body
@@ -94,6 +96,7 @@ def _publish(web: Web, story: dict[str, Any], url: str, site: str, paragraphs: l
             f'</article><aside class="more-stories"><h2>More stories</h2>{teasers}</aside>')
     web.add(url, _page(site, story["title"], body, _publisher_head(story, url, style) + extra_head))
     web.listed.setdefault(site, []).append((url, story["title"], paragraphs[0]))
+    web.published[url] = story["published"]
 
 
 def _aggregate(web: Web, copy: dict[str, Any], story: dict[str, Any], source_url: str,
@@ -153,9 +156,16 @@ def _listings(web: Web, host: str) -> None:
     entries = "".join(f"<url><loc>{html.escape(u)}</loc></url>" for u, _, _ in teasers)
     web.add(f"http://{host}/sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns='
             f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>', "application/xml")
-    items = "".join(f"<item><title>{html.escape(t)}</title><link>{u}</link></item>" for u, t, _ in teasers)
+    items = "".join(
+        f"<item><title>{html.escape(t)}</title><link>{u}</link>"
+        + (f"<pubDate>{_rfc822(web.published[u])}</pubDate>" if u in web.published else "")
+        + "</item>" for u, t, _ in teasers)
     web.add(f"http://{host}/rss.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>{host}</title>'
             f"{items}</channel></rss>", "application/rss+xml; charset=utf-8")
+
+
+def _rfc822(iso: str) -> str:
+    return datetime.fromisoformat(iso).replace(tzinfo=UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
 
 
 def build_web() -> Web:

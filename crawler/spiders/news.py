@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.discovery import HeadlineMatcher
@@ -200,6 +202,8 @@ class NewsSpider(scrapy.Spider):
         yield failure.request.meta["page"]  # the page itself is still worth keeping
 
     def on_error(self, failure: Failure) -> None:
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # skipped on purpose (stored already, not modified); counted where skipped
         response = getattr(failure.value, "response", None)
         if response is not None:
             self.crawler.stats.inc_value(f"crawl/error/http_{response.status}")

@@ -1,0 +1,60 @@
+"""When each source last ran, which are due, and the per-source summary of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crawler.sources import Source
+from pipelines.storage import open_store
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS source_runs (
+    name TEXT PRIMARY KEY, last_started TEXT NOT NULL, last_finished TEXT NOT NULL
+);
+"""
+
+
+class RunLog:
+    """The `source_runs` table of the store."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.db = open_store(path)
+        self.db.executescript(_SCHEMA)
+
+    def last_finished(self) -> dict[str, datetime]:
+        rows = self.db.execute("SELECT name, last_finished FROM source_runs")
+        return {name: datetime.fromisoformat(finished) for name, finished in rows}
+
+    def record(self, name: str, started: datetime, finished: datetime) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO source_runs (name, last_started, last_finished) VALUES (?, ?, ?)",
+            (name, started.isoformat(timespec="seconds"), finished.isoformat(timespec="seconds")),
+        )
+
+
+def due_sources(sources: Sequence[Source], last_finished: dict[str, datetime],
+                now: datetime) -> list[Source]:
+    """Sources never run, or whose interval has passed since their last finished run."""
+    return [s for s in sources if s.name not in last_finished
+            or now - last_finished[s.name] >= timedelta(minutes=s.interval_minutes)]
+
+
+def seconds_until_due(sources: Sequence[Source], last_finished: dict[str, datetime],
+                      now: datetime) -> float:
+    waits = [(last_finished[s.name] + timedelta(minutes=s.interval_minutes) - now).total_seconds()
+             if s.name in last_finished else 0.0 for s in sources]
+    return max(min(waits, default=0.0), 0.0)
+
+
+def source_summary(name: str, stats: dict[str, Any], finish_reason: str) -> str:
+    """One line: fetched, new articles, new stories, copies joined to old stories, errors."""
+    def count(event: str) -> int:
+        return int(stats.get(f"source/{name}/{event}", 0))
+
+    return (f"source {name}: fetched {count('pages_fetched')}, new articles {count('new_articles')}, "
+            f"updated {count('updated_articles')}, new stories {count('new_stories')}, "
+            f"copies joined to old stories {count('joined_old_stories')}, "
+            f"errors {count('errors')} ({finish_reason})")

@@ -1,0 +1,153 @@
+"""Scheduled crawls: run again and again, do only the new work, lose nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.sampleweb.build import build_web
+from crawler.sampleweb.server import SampleWebServer
+from tests.conftest import ROOT, read_store, run_crawl
+
+SOURCES = Path(__file__).parent / "fixtures" / "sources.toml"
+BRIDGE = "http://riverton-herald.test/news/2026/03/harbor-bridge-closes-for-repairs.html"
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[tuple[Path, SampleWebServer, Path]]:
+    """A sample web of this test's own (tests change it), its proxy and the proxy's log."""
+    root = tmp_path / "web"
+    build_web().write(root)
+    log_path = tmp_path / "proxy.jsonl"
+    with open(log_path, "w") as log, SampleWebServer(root, log=log) as server:
+        yield root, server, log_path
+
+
+def crawl(server: SampleWebServer, workdir: Path, *extra: str) -> dict[str, Any]:
+    result = run_crawl(server.proxy_url, workdir, "-a", f"sources={SOURCES}", *extra)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads((workdir / "stats.json").read_text())
+
+
+def fetched(log_path: Path, skip: int = 0) -> list[str]:
+    """URLs the proxy answered with 200 to a GET, after the first `skip` log lines."""
+    lines = log_path.read_text().splitlines()[skip:]
+    return [e["url"] for e in map(json.loads, lines) if e["method"] == "GET" and e["status"] == 200]
+
+
+def test_second_run_fetches_no_article_again_and_stores_nothing_twice(web: Any, tmp_path: Path) -> None:
+    _, server, log_path = web
+    first = crawl(server, tmp_path)
+    first_fetches = fetched(log_path)
+    stored = read_store(tmp_path / "store.db")
+    first_lines = len(log_path.read_text().splitlines())
+
+    second = crawl(server, tmp_path)
+    again = set(fetched(log_path, skip=first_lines))
+    assert not again & set(stored["articles"])  # no article page fetched twice
+    assert second.get("item_scraped_count", 0) == 0
+    assert second["incremental/not_modified"] > 0  # listings, feeds and sitemaps answered 304
+    assert len(again) < len(first_fetches) / 2
+    assert read_store(tmp_path / "store.db") == stored
+    assert first["item_scraped_count"] == len(stored["articles"])
+
+
+def test_changed_page_and_feed_are_seen_as_an_update_of_the_story(web: Any, tmp_path: Path) -> None:
+    root, server, _ = web
+    crawl(server, tmp_path)
+    story = read_store(tmp_path / "store.db")["articles"][BRIDGE]["story_id"]
+
+    page = root / "sites/riverton-herald.test/news/2026/03/harbor-bridge-closes-for-repairs.html"
+    page.write_text(page.read_text().replace(
+        "</div></article>", "<p>Update: the city said on Monday that the repairs could finish a "
+        "week early if the weather stays dry.</p></div></article>", 1))
+    feed = root / "sites/riverton-herald.test/rss.xml"
+    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    feed.write_text(feed.read_text().replace("Mon, 02 Mar 2026 08:15:00 +0000", later))
+
+    stats = crawl(server, tmp_path)
+    assert stats["incremental/refetched_changed"] == 1
+    assert stats["storage/articles_updated"] == 1
+    data = read_store(tmp_path / "store.db")
+    assert "finish a week early" in data["articles"][BRIDGE]["text"]
+    assert data["articles"][BRIDGE]["story_id"] == story
+    history = sqlite3.connect(tmp_path / "store.db").execute(
+        "SELECT event FROM story_history WHERE story_id=?", (story,)).fetchall()
+    assert ("page_updated",) in history
+
+
+def test_new_copy_of_an_old_story_joins_its_story(web: Any, tmp_path: Path) -> None:
+    root, server, _ = web
+    crawl(server, tmp_path)
+    story = read_store(tmp_path / "store.db")["articles"][BRIDGE]["story_id"]
+
+    copy = root / "sites/newsdigest-hub.test/local/bridge-closure-again/index.html"
+    copy.parent.mkdir(parents=True)
+    original = (root / "sites/newsdigest-hub.test/local/harbor-bridge-to-close-for-six-weeks/index.html")
+    copy.write_text(original.read_text().replace("admin", "night desk"))
+    home = root / "sites/newsdigest-hub.test/index.html"
+    home.write_text(home.read_text().replace(
+        "<h1>Latest news</h1>", '<h1>Latest news</h1><article class="post"><h2><a href="'
+        'http://newsdigest-hub.test/local/bridge-closure-again/">Bridge closure again</a></h2></article>'))
+
+    stats = crawl(server, tmp_path)
+    new = read_store(tmp_path / "store.db")["articles"]["http://newsdigest-hub.test/local/bridge-closure-again/"]
+    assert new["story_id"] == story
+    assert stats["source/newsdigest/joined_old_stories"] == 1
+    assert stats["source/newsdigest/new_articles"] == 1
+    assert stats["incremental/skipped_stored"] > 0  # the changed home page's other links
+
+
+def test_killed_crawl_leaves_a_clean_store_and_the_next_run_completes(web: Any, tmp_path: Path) -> None:
+    _, server, _ = web
+    complete = tmp_path / "complete"
+    complete.mkdir()
+    crawl(server, complete)
+    everything = set(read_store(complete / "store.db")["articles"])
+
+    env = {**os.environ, "http_proxy": server.proxy_url, "no_proxy": ""}
+    slow = subprocess.Popen(
+        [sys.executable, "-m", "scrapy.cmdline", "crawl", "news", "-a", f"sources={SOURCES}",
+         "-s", f"STORAGE_SQLITE_PATH={tmp_path / 'store.db'}", "-s", "DOWNLOAD_DELAY=0.3",
+         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _count_articles(tmp_path / "store.db") < 3:
+            time.sleep(0.1)
+    finally:
+        slow.send_signal(signal.SIGKILL)
+        slow.wait()
+    db = sqlite3.connect(tmp_path / "store.db")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    before_kill = {url for (url,) in db.execute("SELECT url FROM articles")}
+    db.close()
+    assert 3 <= len(before_kill) < len(everything)
+
+    crawl(server, tmp_path)
+    after = read_store(tmp_path / "store.db")
+    assert set(after["articles"]) == everything
+    assert before_kill <= set(after["articles"])
+
+
+def _count_articles(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        connection = sqlite3.connect(db, timeout=1)
+        (count,) = connection.execute("SELECT COUNT(*) FROM articles").fetchone()
+        connection.close()
+        return int(count)
+    except sqlite3.OperationalError:
+        return 0  # not created yet
