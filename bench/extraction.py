@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import trafilatura  # noqa: E402
+import trafilatura
 
-from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions  # noqa: E402
+from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions
 
 Case = tuple[str, str, str, str]  # (group, url, html, true text)
 

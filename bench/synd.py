@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from crawler.sampleweb.server import SampleWebServer  # noqa: E402
-from scoring import score_crawl  # noqa: E402
+from scoring import score_crawl
+
+from crawler.sampleweb.server import SampleWebServer
 
 
 def crawl(web: Path, workdir: Path, timeout: float) -> tuple[dict[str, object], float]:

@@ -11,7 +11,7 @@ def decoded_html(response: TextResponse) -> str:
     UTF-8 is read as Windows-1252, the web's default for such legacy pages; statistical
     guessing mistakes it for Central European code pages."""
     declared = (
-        http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
+        http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
         or html_body_declared_encoding(response.body)
         or read_bom(response.body)[0]
     )

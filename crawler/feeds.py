@@ -36,7 +36,7 @@ def read_feed(body: bytes) -> list[Entry]:
         if not link:
             continue
         # Keys tested with `in`: feedparser's get() of a missing "updated_parsed" warns.
-        stamps = [item[k] for k in ("updated_parsed", "published_parsed") if k in item and item[k]]
+        stamps = [item[k] for k in ("updated_parsed", "published_parsed") if k in item and item[k]]  # noqa: RUF019
         updated = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", max(stamps)) if stamps else None
         entries.append(Entry(link, updated))
     return entries

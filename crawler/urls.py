@@ -69,7 +69,7 @@ def normalize_url(url: str) -> str:
 def site_of(url: str) -> str:
     """The host of a URL without a leading "www." (two hosts of one site compare equal)."""
     host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def looks_like_listing(url: str) -> bool:

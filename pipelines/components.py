@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -22,7 +22,7 @@ from pipelines.credits import find_credit
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions
 from pipelines.sources import find_source_link, parse_markup
-from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreError, open_store
+from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def _timed(stats: StatsCollector, stage: str) -> Iterator[None]:
     try:
         yield
     finally:
-        stats.inc_value(f"timing/{stage}_cpu_s", time.process_time() - start)
+        stats.inc_value(f"timing/{stage}_cpu_s", time.process_time() - start)  # type: ignore[arg-type]
 
 
 def _check(crawler: Crawler, build: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -181,10 +182,10 @@ class StoryIndex:
             self._canonical.pop(other, None)
         self._insert(changed[0], windows)
         before = self._canonical.get(story_id)
-        self._canonical[story_id] = self._choose_canonical(story_id)
-        moved = before is not None and before.url != self._canonical[story_id].url
-        assignment = Assignment(story_id, round(similarity, 4), self._canonical[story_id],
-                                new_story, tuple(merged), before.url if moved else None)
+        canonical = self._canonical[story_id] = self._choose_canonical(story_id)
+        moved_from = before.url if before is not None and before.url != canonical.url else None
+        assignment = Assignment(story_id, round(similarity, 4), canonical, new_story,
+                                tuple(merged), moved_from)
         return assignment, changed
 
     def canonical(self, story_id: str) -> Canonical:
@@ -317,7 +318,7 @@ class StoryIndex:
         if len(segments) <= 1:
             pairs = segments
         else:
-            pairs = [np.minimum(a, b) for a, b in zip(segments, segments[1:], strict=False)]
+            pairs = [np.minimum(a, b) for a, b in pairwise(segments)]
         return [LeanMinHash(seed=self.options.seed, hashvalues=values, scheme=MINHASH_SCHEME)
                 for values in pairs]
 

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 import lxml.html
 from trafilatura import bare_extraction, load_html
-from trafilatura.settings import Extractor
+from trafilatura.settings import Document, Extractor
 
-from pipelines.boilerplate import clean_text, prune_page, find_embeds
+from pipelines.boilerplate import clean_text, find_embeds, prune_page
 from pipelines.metadata import read_metadata, site_name_from_title
-
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class ArticleExtractor:
         embeds = find_embeds(root, remove=not self.options.embeds_in_text)
         prune_page(root)
         document = bare_extraction(_focus(root), url=url, options=self._trafilatura)
-        if document is None or not document.text:
+        if not isinstance(document, Document) or not document.text:
             return Rejection("no main text")
         title = metadata.headline or document.title
         text = clean_text(document.text, title)

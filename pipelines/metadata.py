@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -35,7 +36,7 @@ class PageMetadata:
 def read_metadata(root: HtmlElement) -> PageMetadata:
     """What the page's meta tags and JSON-LD say about the article."""
     meta = _meta_tags(root)
-    article = next(_jsonld_articles(root), {})
+    article: dict[str, Any] = next(_jsonld_articles(root), {})
     return PageMetadata(
         is_article=bool(article) or meta.get("og:type", "").lower() == "article",
         headline=_text(article.get("headline")),
@@ -71,7 +72,7 @@ def _meta_tags(root: HtmlElement) -> dict[str, str]:
     return found
 
 
-def _jsonld_articles(root: HtmlElement) -> Any:
+def _jsonld_articles(root: HtmlElement) -> Iterator[dict[str, Any]]:
     for script in root.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text_content() or "null")

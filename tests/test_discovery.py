@@ -82,3 +82,16 @@ def test_feeds_list_entries_with_their_latest_date() -> None:
 def test_not_a_feed(body: bytes) -> None:
     with pytest.raises(ValueError, match="not a feed"):
         read_feed(body)
+
+
+def test_feed_with_an_entity_bomb_is_refused_or_harmless() -> None:
+    lol = b'<!ENTITY a0 "lol">' + b"".join(
+        b'<!ENTITY a%d "%s">' % (i, b"&a%d;" % (i - 1) * 10) for i in range(1, 10))
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [' + lol + b']><rss version="2.0"><channel>'
+            b"<title>&a9;</title><item><title>x</title><link>http://pub.test/a</link></item>"
+            b"</channel></rss>")
+    try:
+        entries = read_feed(bomb)
+    except ValueError:
+        return
+    assert [e.url for e in entries] == ["http://pub.test/a"]

@@ -13,7 +13,10 @@ from scrapy.utils.test import get_crawler
 import settings as project_settings
 from crawler.items import Article, Page
 from pipelines.components import (
-    DedupPipeline, ExtractionPipeline, SourceLinkPipeline, StoragePipeline,
+    DedupPipeline,
+    ExtractionPipeline,
+    SourceLinkPipeline,
+    StoragePipeline,
 )
 from tests.conftest import read_store, story_text
 

@@ -5,7 +5,12 @@ import re
 import pytest
 
 from crawler.urls import (
-    BadURLError, check_start_url, is_private_host, looks_like_listing, normalize_url, site_of,
+    BadURLError,
+    check_start_url,
+    is_private_host,
+    looks_like_listing,
+    normalize_url,
+    site_of,
 )
 
 

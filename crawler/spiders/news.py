@@ -199,20 +199,23 @@ class NewsSpider(scrapy.Spider):
 
     def on_redirect_error(self, failure: Failure) -> Iterator[Page]:
         self.on_error(failure)
-        yield failure.request.meta["page"]  # the page itself is still worth keeping
+        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
+        yield request.meta["page"]  # the page itself is still worth keeping
 
     def on_error(self, failure: Failure) -> None:
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        error = failure.value
+        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
             return  # skipped on purpose (stored already, not modified); counted where skipped
-        response = getattr(failure.value, "response", None)
+        response = getattr(error, "response", None)
         if response is not None:
             self.crawler.stats.inc_value(f"crawl/error/http_{response.status}")
         else:
-            self.crawler.stats.inc_value(f"crawl/error/{failure.type.__name__}")
-        source = failure.request.meta.get("source")
+            self.crawler.stats.inc_value(f"crawl/error/{type(error).__name__}")
+        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
+        source = request.meta.get("source")
         if source:
             self.crawler.stats.inc_value(f"source/{source}/errors")
-        self.logger.info("failed %s: %s", failure.request.url, failure.getErrorMessage())
+        self.logger.info("failed %s: %s", request.url, failure.getErrorMessage())
 
     def _follow(self, source: Source | None, url: str, callback: Any,
                 lastmod: str | None = None) -> Iterator[Request]:
