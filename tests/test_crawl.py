@@ -139,3 +139,28 @@ def test_original_that_no_copy_links_is_found_through_its_sitemap(first_crawl: d
     assert articles[LIBRARY_COPY]["story_id"] == articles[LIBRARY]["story_id"]
     assert articles[LIBRARY_COPY]["canonical_url"] == LIBRARY
     assert first_crawl["stats"]["crawl/originals_discovered"] >= 1
+
+
+def test_source_limits_bound_the_crawl(proxy: Any, tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "capped"\nstart_urls = ["http://newsdigest-hub.test/"]\n'
+                       'max_pages = 3\n\n[[source]]\nname = "shallow"\n'
+                       'start_urls = ["http://autoblog-news.test/"]\nmax_depth = 0\n')
+    result = run_crawl(proxy.proxy_url, tmp_path, "-a", f"sources={sources}", "-s", "CRAWL_SOURCE_HOPS=0",
+                       "-s", "CRAWL_DISCOVER_ORIGINALS=False")
+    assert result.returncode == 0, result.stderr[-3000:]
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert 1 <= stats["source/capped/pages_fetched"] <= 3  # 3 requests; a redirect or 404 may fail
+    assert stats["source/capped/page_limit_reached"] > 0
+    assert stats["source/shallow/pages_fetched"] == 1  # the start page only
+    assert all(u.startswith("http://newsdigest-hub.test/") for u in read_store(tmp_path / "store.db")["articles"])
+
+
+def test_bad_sources_file_is_one_line_error_before_crawling(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "x"\nstart_urls = ["http://a.test/"]\nmax_depht = 2\n')
+    result = run_crawl("http://127.0.0.1:9", tmp_path, "-a", f"sources={sources}")
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {sources}:4: source 'x': unknown key 'max_depht'")
+    assert not (tmp_path / "store.db").exists()

@@ -77,7 +77,7 @@ class NewsSpider(scrapy.Spider):
         self.start_urls = [u for s in self.sources for u in s.start_urls]
         self.headlines = HeadlineMatcher()
         self.sitemap_sites: set[str] = set()
-        self.pages_fetched: Counter[str] = Counter()
+        self.requests_made: Counter[str] = Counter()  # per source, against its max_pages
         self._links = {
             s.name: LinkExtractor(allow_domains=sorted(s.allowed_sites),
                                   deny=[r"[?&](s|q|search)="], unique=True)
@@ -92,11 +92,13 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for source in self.sources:
-            meta = {"source": source.name}
+            meta = {"source": source.name}  # for sitemap requests, outside the page budget
             for url in source.start_urls:
-                yield Request(url, self.parse, errback=self.on_error, meta=meta)
+                for request in self._follow(source, url, self.parse):
+                    yield request
             for url in source.feeds:
-                yield Request(url, self.parse_feed, errback=self.on_error, meta=meta)
+                for request in self._follow(source, url, self.parse_feed):
+                    yield request
             for url in source.sitemaps:
                 if url == SITEMAPS_FROM_ROBOTS:
                     for start in source.start_urls[:1] or source.feeds[:1]:
@@ -219,11 +221,13 @@ class NewsSpider(scrapy.Spider):
 
     def _follow(self, source: Source | None, url: str, callback: Any,
                 lastmod: str | None = None) -> Iterator[Request]:
-        """A request within the source's page budget."""
+        """A request within the source's page budget (max_pages requests a run)."""
         name = source.name if source else None
-        if source is not None and self.pages_fetched[name or ""] >= source.max_pages:
-            self._count(source, "page_limit_reached")
-            return
+        if source is not None:
+            if self.requests_made[source.name] >= source.max_pages:
+                self._count(source, "page_limit_reached")
+                return
+            self.requests_made[source.name] += 1
         yield Request(url, callback, errback=self.on_error, meta={"source": name, "lastmod": lastmod})
 
     def _follow_source(self, markup: PageMarkup, hops: int) -> Iterator[Request]:
@@ -262,8 +266,6 @@ class NewsSpider(scrapy.Spider):
 
     def _count(self, source: Source | None, event: str) -> None:
         if source is not None:
-            if event == "pages_fetched":
-                self.pages_fetched[source.name] += 1
             self.crawler.stats.inc_value(f"source/{source.name}/{event}")
 
     def _skip(self, reason: str, response: Response, error: Exception) -> None:
