@@ -66,6 +66,18 @@ def normalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
+# AMP variants of an article's path: "/story/amp", "/amp/story", "/story.amp.html".
+_AMP_PATH = re.compile(r"(/amp)+/?$|^/amp(?=/)|\.amp(?=\.html?$)", re.IGNORECASE)
+
+
+def url_key(url: str) -> str:
+    """What identifies a page across its http/https, "www.", trailing-slash and AMP variants
+    (for matching a cited URL to a crawled one; never fetched)."""
+    parts = urlsplit(normalize_url(url))
+    path = _AMP_PATH.sub("", parts.path).rstrip("/") or "/"
+    return f"{site_of(url)}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
 def site_of(url: str) -> str:
     """The host of a URL without a leading "www." (two hosts of one site compare equal)."""
     host = (urlsplit(url).hostname or "").lower()

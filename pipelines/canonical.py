@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from crawler.urls import url_key
 from pipelines.credits import same_outlet
 
 
@@ -26,10 +27,14 @@ class Canonical:
 
 
 def resolve_chain(url: str, source_of: Mapping[str, str]) -> str:
-    """Follow "copies" links from `url` to the page at the end of the chain (cycles stop)."""
-    seen = {url}
-    while (following := source_of.get(url)) is not None and following not in seen:
-        seen.add(following)
+    """Follow "copies" links from `url` to the page at the end of the chain (cycles stop).
+
+    `source_of` maps the url_key of a page to the URL it cites (or, for a URL that redirected,
+    to the page it led to), so http/https, "www." and trailing-slash variants meet.
+    """
+    seen = {url_key(url)}
+    while (following := source_of.get(url_key(url))) is not None and url_key(following) not in seen:
+        seen.add(url_key(following))
         url = following
     return url
 
@@ -50,8 +55,12 @@ def choose_canonical(members: Sequence[Member], source_of: Mapping[str, str],
     if not members:
         raise ValueError("a story needs at least one member")
     by_url = {m.url: m for m in members}
+    crawled = {url_key(m.url): m.url for m in members}
+    # A cited URL that is a variant of a member's URL counts for the member.
     citations = Counter(
-        resolve_chain(m.url, source_of) for m in members if m.source_url is not None
+        crawled.get(url_key(end), end)
+        for m in members if m.source_url is not None
+        if (end := resolve_chain(m.url, source_of))
     )
     candidates = set(citations) | {m.url for m in members if m.source_url is None}
     if not candidates:  # every member cites another member: a cycle

@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from crawler.urls import site_of
+from crawler.urls import site_of, url_key
 from pipelines.canonical import Canonical, Member, choose_canonical
 from pipelines.shingles import SHINGLE_SCHEME, Hashes, overlap_count, shingle_hashes, tokenize
 
@@ -259,10 +259,10 @@ class StoryIndex:
         self._members.setdefault(page.story_id, []).append(page.url)
         self._site_pages[site_of(page.url)] += 1
         if page.facts.source_url:
-            self.source_of[page.url] = page.facts.source_url
+            self.source_of[url_key(page.url)] = page.facts.source_url
             self._site_citing[site_of(page.url)] += 1
         for alias in page.aliases:
-            self.source_of[alias] = page.url
+            self.source_of[url_key(alias)] = page.url
         if windows is None:
             windows = self._window_signatures(page.hashes)
         # Stored texts need only every other window (no overlap): any window of a query that
@@ -286,7 +286,7 @@ class StoryIndex:
         if page.facts.source_url:
             self._site_citing[site_of(page.url)] -= 1
         for url in (page.url, *page.aliases):
-            self.source_of.pop(url, None)
+            self.source_of.pop(url_key(url), None)
         del self.pages[page.url]
 
     def _choose_canonical(self, story_id: str) -> Canonical:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.urls import url_key
 from pipelines.canonical import Member, choose_canonical, resolve_chain
 
 COPY_A = Member("http://agg-a.test/1", "2026-03-03", "http://pub.test/story")
@@ -10,7 +11,7 @@ ORIGINAL = Member("http://pub.test/story", "2026-03-02", None)
 
 
 def sources(*members: Member) -> dict[str, str]:
-    return {m.url: m.source_url for m in members if m.source_url}
+    return {url_key(m.url): m.source_url for m in members if m.source_url}
 
 
 def test_page_the_copies_cite_wins_even_before_it_is_crawled() -> None:
@@ -61,3 +62,14 @@ def test_aggregator_pages_lose_to_publisher_pages() -> None:
 def test_empty_story_is_an_error() -> None:
     with pytest.raises(ValueError):
         choose_canonical([], {})
+
+
+@pytest.mark.parametrize("cited", [
+    "https://www.pub.test/story/", "http://pub.test/story/amp", "http://pub.test/amp/story",
+    "http://pub.test/story?utm_source=agg#top",
+])
+def test_cited_variants_of_a_crawled_url_count_for_it(cited: str) -> None:
+    original = Member("http://pub.test/story", "2026-03-02", None)
+    copy = Member("http://agg.test/1", "2026-03-01", cited)
+    chosen = choose_canonical([copy, original], sources(copy))
+    assert chosen.url == original.url and chosen.reason == "cited by 1 page(s)"

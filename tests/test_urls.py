@@ -11,6 +11,7 @@ from crawler.urls import (
     looks_like_listing,
     normalize_url,
     site_of,
+    url_key,
 )
 
 
@@ -47,6 +48,16 @@ def test_good_start_url_is_returned_stripped() -> None:
 ])
 def test_listing_urls(url: str, listing: bool) -> None:
     assert looks_like_listing(url) is listing
+
+
+@pytest.mark.parametrize("variant", [
+    "https://www.news.test/2026/story/", "http://news.test/2026/story/amp/",
+    "http://news.test/amp/2026/story", "HTTP://NEWS.TEST:80/2026/story#x",
+])
+def test_url_key_joins_variants_of_one_page(variant: str) -> None:
+    assert url_key(variant) == url_key("http://news.test/2026/story") == "news.test/2026/story"
+    assert url_key("http://news.test/2026/story.amp.html") == url_key("http://news.test/2026/story.html")
+    assert url_key("http://news.test/2026/other") != url_key("http://news.test/2026/story")
 
 
 def test_site_of_ignores_www() -> None:
