@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only say how a reader arrived; they never change the page.
@@ -70,6 +71,7 @@ def normalize_url(url: str) -> str:
 _AMP_PATH = re.compile(r"(/amp)+/?$|^/amp(?=/)|\.amp(?=\.html?$)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 16)
 def url_key(url: str) -> str:
     """What identifies a page across its http/https, "www.", trailing-slash and AMP variants
     (for matching a cited URL to a crawled one; never fetched)."""
@@ -78,6 +80,7 @@ def url_key(url: str) -> str:
     return f"{site_of(url)}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
+@lru_cache(maxsize=1 << 16)
 def site_of(url: str) -> str:
     """The host of a URL without a leading "www." (two hosts of one site compare equal)."""
     host = (urlsplit(url).hostname or "").lower()

@@ -163,7 +163,8 @@ class DedupPipeline:
             return item
         stats = _stats(self.crawler)
         with _timed(stats, "dedup"):
-            facts = PageFacts(item.published, item.source_url, item.site, item.credited_to)
+            facts = PageFacts(item.published, item.source_url, item.site, item.credited_to,
+                              on_crawled_site=item.source_name is not None)
             assignment, changed = self.index.add(item.url, item.text, facts, item.aliases)
         if self.backend is not None:
             with _timed(stats, "storage"):

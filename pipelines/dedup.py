@@ -36,8 +36,8 @@ class DedupOptions:
     shingle_words: int = 3
     num_perm: int = 64
     seed: int = 1
-    window_shingles: int = 40
-    lsh_threshold: float = 0.5
+    window_shingles: int = 50
+    lsh_threshold: float = 0.45
     min_overlap: float = 0.8
     min_shingles: int = 40
     #: Short texts join only near-identical texts (Jaccard of shingle sets at least this).
@@ -78,6 +78,9 @@ class PageFacts:
     source_url: str | None = None
     site: str | None = None  # the site's name ("Globewire")
     credited_to: str | None = None
+    #: True for a page of a site the crawl was asked to cover (its start sites), False for a
+    #: page reached through a copy's source link. Only crawled sites can be aggregators.
+    on_crawled_site: bool = True
 
 
 @dataclass
@@ -135,6 +138,7 @@ class StoryIndex:
         # pages mostly cite others is an aggregator, never a story's original if avoidable.
         self._site_pages: Counter[str] = Counter()
         self._site_citing: Counter[str] = Counter()
+        self._crawled_sites: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.pages)
@@ -258,6 +262,8 @@ class StoryIndex:
         self._order.setdefault(page.url, len(self._order))
         self._members.setdefault(page.story_id, []).append(page.url)
         self._site_pages[site_of(page.url)] += 1
+        if page.facts.on_crawled_site:
+            self._crawled_sites.add(site_of(page.url))
         if page.facts.source_url:
             self.source_of[url_key(page.url)] = page.facts.source_url
             self._site_citing[site_of(page.url)] += 1
@@ -299,10 +305,12 @@ class StoryIndex:
         )
 
     def is_aggregator(self, url: str) -> bool:
-        """True when most indexed pages of the URL's site cite a source elsewhere."""
+        """True for a crawled site (not one reached through source links) most of whose
+        indexed pages cite a source elsewhere."""
         site = site_of(url)
         pages = self._site_pages[site]
-        return pages >= AGGREGATOR_MIN_PAGES and self._site_citing[site] >= pages / 2
+        return (site in self._crawled_sites and pages >= AGGREGATOR_MIN_PAGES
+                and self._site_citing[site] >= pages / 2)
 
     def _window_signatures(self, hashes: Hashes) -> list[LeanMinHash]:
         """MinHashes of overlapping windows (half a window apart) over the shingles."""

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS story_history (
 );
 CREATE TABLE IF NOT EXISTS story_index (
     url TEXT PRIMARY KEY, story_id TEXT NOT NULL, hashes BLOB NOT NULL,
-    published TEXT, source_url TEXT, site TEXT, credited_to TEXT, aliases TEXT, seen_at TEXT
+    published TEXT, source_url TEXT, site TEXT, credited_to TEXT, aliases TEXT, seen_at TEXT,
+    on_crawled_site INTEGER
 );
 CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -166,7 +167,8 @@ class SQLiteIndexBackend:
         Raises:
             StoreError: naming the file, the mismatch and what to do.
         """
-        add_missing_columns(self.db, "story_index", ("site", "credited_to", "aliases", "seen_at"))
+        add_missing_columns(self.db, "story_index",
+                            ("site", "credited_to", "aliases", "seen_at", "on_crawled_site"))
         stored = dict(self.db.execute("SELECT key, value FROM index_meta").fetchall())
         has_pages = self.db.execute("SELECT 1 FROM story_index LIMIT 1").fetchone() is not None
         mismatch = {k: (stored.get(k), v) for k, v in fingerprint.items() if stored.get(k) != v}
@@ -189,10 +191,11 @@ class SQLiteIndexBackend:
             window = (" WHERE story_id IN (SELECT story_id FROM story_index GROUP BY story_id"
                       " HAVING MAX(COALESCE(seen_at, '')) >= ?)")
         rows = self.db.execute(
-            "SELECT url, story_id, hashes, published, source_url, site, credited_to, aliases"
-            f" FROM story_index{window} ORDER BY rowid", (seen_since,) if seen_since else ()
+            "SELECT url, story_id, hashes, published, source_url, site, credited_to, aliases,"
+            f" on_crawled_site FROM story_index{window} ORDER BY rowid",
+            (seen_since,) if seen_since else (),
         )
-        for url, story_id, hashes, published, source_url, site, credited_to, aliases in rows:
+        for url, story_id, hashes, published, source_url, site, credited_to, aliases, crawled in rows:
             try:
                 if not isinstance(hashes, bytes) or len(hashes) % 8:
                     raise ValueError("shingle hashes are not 64-bit values")
@@ -202,21 +205,21 @@ class SQLiteIndexBackend:
                     f"corrupt story index entry for {url} in {self.path} ({exc}); "
                     "start a new store file (STORAGE_SQLITE_PATH)"
                 ) from None
-            facts = PageFacts(published, source_url, site, credited_to)
+            facts = PageFacts(published, source_url, site, credited_to, crawled != 0)
             hashes_array = np.frombuffer(hashes, dtype="<u8").astype(np.uint64)
             yield IndexedPage(url, story_id, hashes_array, facts, alias_list)
 
     def save(self, pages: Iterable[IndexedPage]) -> None:
         columns = ("url, story_id, hashes, published, source_url, site, credited_to, aliases,"
-                   " seen_at")
+                   " seen_at, on_crawled_site")
         updates = ", ".join(f"{c}=excluded.{c}" for c in columns.split(", ")[1:])
         with _Transaction(self.db):
             self.db.executemany(
-                f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 f" ON CONFLICT(url) DO UPDATE SET {updates}",
                 [(p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.facts.published,
                   p.facts.source_url, p.facts.site, p.facts.credited_to, json.dumps(p.aliases),
-                  _now()) for p in pages],
+                  _now(), int(p.facts.on_crawled_site)) for p in pages],
             )
 
 
