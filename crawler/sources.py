@@ -52,6 +52,45 @@ def default_source(start_urls: list[str], max_depth: int) -> Source:
                   allowed_sites=frozenset(site_of(u) for u in start_urls))
 
 
+def read_start_urls(start_urls: str = "", start_file: str = "") -> list[str]:
+    """Start URLs from a comma-separated argument and/or a file (one a line, # comments).
+
+    Raises:
+        BadURLError: naming the bad URL, the unreadable file, or that none were given.
+    """
+    given = [u for u in start_urls.split(",") if u.strip()]
+    if start_file:
+        try:
+            lines = Path(start_file).read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadURLError(f"cannot read start file {start_file!r}: {exc}") from None
+        given += [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not given:
+        raise BadURLError("no start URLs: pass -a start_urls=URL[,URL...], -a start_file=FILE "
+                          "or -a sources=FILE")
+    return list(dict.fromkeys(check_start_url(u) for u in given))
+
+
+def read_sources(start_urls: str = "", start_file: str = "", sources: str = "", only: str = "",
+                 max_depth: int = 10) -> list[Source]:
+    """The sources a crawl covers: a sources file (optionally `only` some of its names), or
+    one implicit source of start URLs.
+
+    Raises:
+        ValueError: BadURLError or SourcesError, naming the mistake.
+    """
+    if not sources:
+        return [default_source(read_start_urls(start_urls, start_file), max_depth)]
+    chosen = load_sources(sources)
+    if only:
+        names = {n.strip() for n in only.split(",") if n.strip()}
+        missing = names - {s.name for s in chosen}
+        if missing:
+            raise BadURLError(f"no source named {', '.join(sorted(missing))} in {sources}")
+        chosen = [s for s in chosen if s.name in names]
+    return chosen
+
+
 def load_sources(path: str | Path) -> list[Source]:
     """Read and check a sources file.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -19,48 +18,9 @@ from crawler.discovery import HeadlineMatcher
 from crawler.encoding import decoded_html
 from crawler.feeds import read_feed, read_sitemap, sitemaps_in_robots
 from crawler.items import Page
-from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, default_source, load_sources
-from crawler.urls import BadURLError, check_start_url, looks_like_listing, normalize_url, site_of
+from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, read_sources
+from crawler.urls import looks_like_listing, normalize_url, site_of
 from pipelines.sources import PageMarkup, find_source_link, links_to_resolve, parse_markup
-
-
-def read_start_urls(start_urls: str = "", start_file: str = "") -> list[str]:
-    """Start URLs from a comma-separated argument and/or a file (one a line, # comments).
-
-    Raises:
-        BadURLError: naming the bad URL, the unreadable file, or that none were given.
-    """
-    given = [u for u in start_urls.split(",") if u.strip()]
-    if start_file:
-        try:
-            lines = Path(start_file).read_text("utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BadURLError(f"cannot read start file {start_file!r}: {exc}") from None
-        given += [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not given:
-        raise BadURLError("no start URLs: pass -a start_urls=URL[,URL...], -a start_file=FILE "
-                          "or -a sources=FILE")
-    return list(dict.fromkeys(check_start_url(u) for u in given))
-
-
-def read_sources(start_urls: str = "", start_file: str = "", sources: str = "", only: str = "",
-                 max_depth: int = 10) -> list[Source]:
-    """The sources a crawl covers: a sources file (optionally `only` some of its names), or
-    one implicit source of start URLs.
-
-    Raises:
-        ValueError: BadURLError or SourcesError, naming the mistake.
-    """
-    if not sources:
-        return [default_source(read_start_urls(start_urls, start_file), max_depth)]
-    chosen = load_sources(sources)
-    if only:
-        names = {n.strip() for n in only.split(",") if n.strip()}
-        missing = names - {s.name for s in chosen}
-        if missing:
-            raise BadURLError(f"no source named {', '.join(sorted(missing))} in {sources}")
-        chosen = [s for s in chosen if s.name in names]
-    return chosen
 
 
 class NewsSpider(scrapy.Spider):

@@ -1,0 +1,108 @@
+"""The story index's values: its options, what it keeps of a page, what it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from pipelines.canonical import Canonical
+from pipelines.shingles import SHINGLE_SCHEME, Hashes
+
+#: datasketch's MinHash permutation scheme; stored with the index.
+MINHASH_SCHEME = "affine32"
+#: How many first shingles make a text's lead (see DedupOptions.min_lead_share).
+LEAD_SHINGLES = 20
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    shingle_words: int = 3
+    num_perm: int = 64
+    seed: int = 1
+    window_shingles: int = 50
+    lsh_threshold: float = 0.45
+    min_overlap: float = 0.8
+    min_shingles: int = 40
+    #: Short texts join only near-identical texts (Jaccard of shingle sets at least this).
+    short_min_jaccard: float = 0.7
+    #: A page covered this much by a second story too proves the two stories are one.
+    merge_coverage: float = 0.8
+    #: Pairs below this Jaccard are not full copies; they must share the longer text's lead.
+    full_copy_jaccard: float = 0.6
+    #: Share of the longer text's first LEAD_SHINGLES shingles the shorter text must hold.
+    min_lead_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("lsh_threshold", "min_overlap", "short_min_jaccard", "merge_coverage",
+                     "full_copy_jaccard", "min_lead_share"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {value}")
+        if self.num_perm < 16 or self.window_shingles < 4 or self.min_shingles < 1:
+            raise ValueError(
+                "num_perm must be >= 16, window_shingles >= 4 and min_shingles >= 1, got "
+                f"{self.num_perm}, {self.window_shingles}, {self.min_shingles}"
+            )
+
+    def fingerprint(self) -> dict[str, str]:
+        """What a stored index must match to be reused."""
+        return {
+            "shingle_scheme": SHINGLE_SCHEME,
+            "shingle_words": str(self.shingle_words),
+            "minhash_scheme": MINHASH_SCHEME,
+        }
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the canonical choice needs to know of a page besides its text."""
+
+    published: str | None = None  # ISO 8601
+    source_url: str | None = None
+    site: str | None = None  # the site's name ("Globewire")
+    credited_to: str | None = None
+    #: True for a page of a site the crawl was asked to cover (its start sites), False for a
+    #: page reached through a copy's source link. Only crawled sites can be aggregators.
+    on_crawled_site: bool = True
+
+
+@dataclass
+class IndexedPage:
+    """One page as the index keeps (and persists) it."""
+
+    url: str
+    story_id: str
+    hashes: Hashes  # shingle hashes in text order
+    facts: PageFacts
+    #: URLs that redirected to this page.
+    aliases: tuple[str, ...] = ()
+    shingles: Hashes = field(init=False)  # distinct, sorted
+    #: The first shingles of the text, distinct and sorted: what a partial copy must keep.
+    lead: Hashes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shingles = np.unique(self.hashes)
+        self.lead = np.unique(self.hashes[:LEAD_SHINGLES])
+
+
+@dataclass(frozen=True)
+class Assignment:
+    story_id: str
+    similarity: float
+    canonical: Canonical
+    new_story: bool
+    #: Ids of stories that this page proved to be the same story; they now carry story_id.
+    merged: tuple[str, ...] = ()
+    #: Set when the story's canonical changed: the previous canonical URL.
+    previous_canonical: str | None = None
+
+
+class IndexBackend(Protocol):
+    """Where the index persists (an SQLite file, a shared server)."""
+
+    def load(self) -> Iterator[IndexedPage]: ...
+
+    def save(self, pages: Iterable[IndexedPage]) -> None: ...
