@@ -44,7 +44,8 @@ class Article:
     source_evidence: str | None = None
     credited_to: str | None = None
     #: Set by DedupPipeline: the story this page belongs to, the story's original publication,
-    #: and this page's similarity (0..1) to the story it joined (1.0 for a story's first page).
+    #: and this page's similarity (0..1) to the canonical page's text, or to the page it
+    #: matched while the canonical is not indexed (1.0 for a story's first page).
     story_id: str | None = None
     canonical_url: str | None = None
     similarity: float | None = None

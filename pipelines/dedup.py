@@ -104,6 +104,11 @@ class StoryIndex:
         before = self._canonical.get(story_id)
         canonical = self._canonical[story_id] = self._choose_canonical(story_id)
         moved_from = before.url if before is not None and before.url != canonical.url else None
+        original = self.pages.get(canonical.url)
+        if original is not None and original.url != url and original.shingles.size:
+            # Similarity to the story's canonical text, when that page is indexed.
+            shorter = min(original.shingles.size, changed[0].shingles.size) or 1
+            similarity = overlap_count(original.shingles, changed[0].shingles) / shorter
         assignment = Assignment(story_id, round(similarity, 4), canonical, new_story,
                                 tuple(merged), moved_from)
         return assignment, changed
