@@ -55,6 +55,7 @@ class StoryIndex:
         self._site_pages: Counter[str] = Counter()
         self._site_citing: Counter[str] = Counter()
         self._crawled_sites: set[str] = set()
+        self._by_key: dict[str, str] = {}  # url_key of a page or alias -> indexed page URL
 
     def __len__(self) -> int:
         return len(self.pages)
@@ -88,7 +89,8 @@ class StoryIndex:
         windows = self._window_signatures(hashes)
         matches = self._verified_matches(probe, windows)
         preferred = previous.story_id if previous else None
-        story_id, similarity, merged = self._choose_story(matches, preferred)
+        story_id, similarity, merged = self._choose_story(
+            matches, preferred, self._story_of_cited(facts.source_url))
         new_story = story_id is None
         if story_id is None:
             story_id = preferred or _story_id(url)
@@ -159,20 +161,33 @@ class StoryIndex:
                 return None
         return overlap
 
-    def _choose_story(self, matches: dict[str, tuple[float, float]], preferred: str | None
-                      ) -> tuple[str | None, float, list[str]]:
+    def _choose_story(self, matches: dict[str, tuple[float, float]], preferred: str | None,
+                      cited: str | None) -> tuple[str | None, float, list[str]]:
+        """The best matching story: the page's own earlier story, then the story of the page
+        it cites (its text matching too), then the one covering most of its text, then the
+        oldest. Other stories covering it as well are merged, unless the page named its
+        source: then the shared text is the sources' common ground, not proof of one story."""
         if not matches:
             return None, 0.0, []
-        ranked = sorted(matches, key=lambda s: (s != preferred, -matches[s][0], -matches[s][1],
-                                                self._age(s)))
+        ranked = sorted(matches, key=lambda s: (s != preferred, s != cited, -matches[s][0],
+                                                -matches[s][1], self._age(s)))
         chosen = ranked[0]
-        merged = [s for s in ranked[1:] if matches[s][0] >= self.options.merge_coverage
+        merged = [s for s in ranked[1:] if cited is None
+                  and matches[s][0] >= self.options.merge_coverage
                   and matches[chosen][0] >= self.options.merge_coverage]
         if merged:
             # The oldest story's id survives a merge, so published ids stay stable.
             survivors = sorted([chosen, *merged], key=self._age)
             chosen, merged = survivors[0], survivors[1:]
         return chosen, matches[chosen][1], merged
+
+    def _story_of_cited(self, source_url: str | None) -> str | None:
+        """The story of the indexed page a source link names (through its variants and the
+        URLs that redirect to it)."""
+        if source_url is None:
+            return None
+        url = self._by_key.get(url_key(source_url))
+        return self.pages[url].story_id if url in self.pages else None
 
     def _age(self, story_id: str) -> int:
         members = self._members.get(story_id)
@@ -182,6 +197,8 @@ class StoryIndex:
         self.pages[page.url] = page
         self._order.setdefault(page.url, len(self._order))
         self._members.setdefault(page.story_id, []).append(page.url)
+        for url in (page.url, *page.aliases):
+            self._by_key[url_key(url)] = page.url
         self._site_pages[site_of(page.url)] += 1
         if page.facts.on_crawled_site:
             self._crawled_sites.add(site_of(page.url))
@@ -214,6 +231,7 @@ class StoryIndex:
             self._site_citing[site_of(page.url)] -= 1
         for url in (page.url, *page.aliases):
             self.source_of.pop(url_key(url), None)
+            self._by_key.pop(url_key(url), None)
         del self.pages[page.url]
 
     def _choose_canonical(self, story_id: str) -> Canonical:

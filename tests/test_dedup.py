@@ -181,3 +181,16 @@ def test_retention_window_keeps_only_recent_stories_matchable(tmp_path: Path) ->
     assert len(later) == 1 and later.story_of("http://tribune.test/museum") is not None
     assert later.add("http://agg.test/bridge", BRIDGE)[0].new_story  # too old to join
     assert not later.add("http://agg.test/museum", MUSEUM)[0].new_story
+
+
+def test_copy_of_a_lead_two_stories_share_joins_the_story_it_cites(index: StoryIndex) -> None:
+    paragraphs = BRIDGE.split("\n")
+    first = add(index, "http://herald.test/bridge", BRIDGE)
+    # Another outlet's story: the same wire lead, then a story of its own.
+    second = add(index, "http://tribune.test/bridge-and-museum", "\n".join(paragraphs[:3]) + "\n" + MUSEUM)
+    assert first != second
+    excerpt = "\n".join(paragraphs[:2])
+    cited, _ = index.add("http://agg.test/excerpt", excerpt,
+                         PageFacts(source_url="https://www.tribune.test/bridge-and-museum/"))
+    assert cited.story_id == second and cited.merged == ()
+    assert index.story_of("http://herald.test/bridge") == first
