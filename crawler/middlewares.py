@@ -86,3 +86,29 @@ class IncrementalCrawlMiddleware:
             db = open_store(self.path)
             save_validators(db, ((url, *v) for url, v in self.pending.items()))
             db.close()
+
+
+class RedirectLoopMiddleware:
+    """Counts and drops a redirect that leads back to a URL of its own chain (a loop), which
+    Scrapy's duplicate filter would otherwise drop without a word. Runs before Scrapy's
+    RedirectMiddleware sees the response."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Any:
+        location = response.headers.get("Location")
+        if not (300 <= response.status < 400 and location) or request.meta.get("dont_redirect"):
+            return response
+        target = response.urljoin(location.decode("latin-1"))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            if self.crawler.stats:
+                self.crawler.stats.inc_value("crawl/error/redirect_loop")
+            logger.info("redirect loop: %s", " -> ".join([*chain, target]))
+            raise IgnoreRequest(f"redirect loop at {request.url}")
+        return response

@@ -72,6 +72,8 @@ INCREMENTAL_ENABLED = True
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.IncrementalCrawlMiddleware": 50,
+    # Before Scrapy's RedirectMiddleware (600) sees a redirect: loops are counted, not hidden.
+    "crawler.middlewares.RedirectLoopMiddleware": 650,
 }
 
 ITEM_PIPELINES = {

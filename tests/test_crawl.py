@@ -85,6 +85,7 @@ def test_stats_count_fetches_drops_and_stories(first_crawl: dict[str, Any]) -> N
     assert stats["dedup/new_story"] == len(first_crawl["stories"])
     assert stats["dedup/joined_story"] == len(first_crawl["articles"]) - len(first_crawl["stories"])
     assert stats["crawl/error/http_404"] == 1  # the sample web's broken link
+    assert stats["crawl/error/redirect_loop"] == 1  # and its redirect loop
     assert "summary: fetched" in first_crawl["result"].stderr
 
 
