@@ -20,7 +20,8 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import ARTICLE_FIELDS, Article, Page
 from pipelines.credits import find_credit
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
-from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions
+from pipelines.extraction import ArticleExtractor, Extraction
+from pipelines.options import dedup_options, extraction_options
 from pipelines.sources import find_source_link, parse_markup
 from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
 
@@ -43,14 +44,6 @@ def _timed(stats: StatsCollector, stage: str) -> Iterator[None]:
         stats.inc_value(f"timing/{stage}_cpu_s", time.process_time() - start)  # type: ignore[arg-type]
 
 
-def _check(crawler: Crawler, build: Any) -> Any:
-    """Build options from settings, turning a bad value into a clear startup error."""
-    try:
-        return build()
-    except ValueError as exc:
-        raise NotConfigured(f"bad setting: {exc}") from None
-
-
 class ExtractionPipeline:
     """Page -> Article (main text and metadata), or a counted DropItem."""
 
@@ -60,15 +53,7 @@ class ExtractionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
-        options = _check(crawler, lambda: ExtractionOptions(
-            min_words=s.getint("EXTRACTION_MIN_WORDS"),
-            max_chars=s.getint("EXTRACTION_MAX_CHARS"),
-            fallbacks=s.getbool("EXTRACTION_FALLBACKS"),
-            focus=s.get("EXTRACTION_FOCUS"),
-            embeds_in_text=s.getbool("EXTRACTION_EMBEDS_IN_TEXT"),
-        ))
-        return cls(crawler, ArticleExtractor(options))
+        return cls(crawler, ArticleExtractor(extraction_options(crawler.settings)))
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
@@ -133,18 +118,7 @@ class DedupPipeline:
         s = crawler.settings
         if not s.getbool("DEDUP_ENABLED"):
             raise NotConfigured("Set DEDUP_ENABLED to True to merge copies into stories")
-        options = _check(crawler, lambda: DedupOptions(
-            shingle_words=s.getint("DEDUP_SHINGLE_WORDS"), num_perm=s.getint("DEDUP_NUM_PERM"),
-            seed=s.getint("DEDUP_SEED"), window_shingles=s.getint("DEDUP_WINDOW_SHINGLES"),
-            lsh_threshold=s.getfloat("DEDUP_LSH_THRESHOLD"),
-            min_overlap=s.getfloat("DEDUP_MIN_OVERLAP"),
-            min_shingles=s.getint("DEDUP_MIN_SHINGLES"),
-            short_min_jaccard=s.getfloat("DEDUP_SHORT_MIN_JACCARD"),
-            merge_coverage=s.getfloat("DEDUP_MERGE_COVERAGE"),
-            full_copy_jaccard=s.getfloat("DEDUP_FULL_COPY_JACCARD"),
-            min_lead_share=s.getfloat("DEDUP_MIN_LEAD_SHARE"),
-        ))
-        return cls(crawler, options)
+        return cls(crawler, dedup_options(s))
 
     def open_spider(self) -> None:
         settings = self.crawler.settings

@@ -165,3 +165,11 @@ def test_bad_sources_file_is_one_line_error_before_crawling(tmp_path: Path) -> N
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {sources}:4: source 'x': unknown key 'max_depht'")
     assert not (tmp_path / "store.db").exists()
+
+
+def test_bad_setting_is_one_line_error(tmp_path: Path) -> None:
+    result = run_crawl("http://127.0.0.1:9", tmp_path, "-a", "start_urls=http://a.test/",
+                       "-s", "DEDUP_MIN_OVERLAP=2")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: bad setting DEDUP_MIN_OVERLAP: min_overlap must be in (0, 1], got 2.0"]

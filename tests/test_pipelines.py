@@ -18,6 +18,7 @@ from pipelines.components import (
     SourceLinkPipeline,
     StoragePipeline,
 )
+from pipelines.options import SettingsError
 from tests.conftest import read_store, story_text
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -84,11 +85,12 @@ def test_dedup_and_storage_pipelines_store_one_story(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("setting", "value"), [
-    ("DEDUP_MIN_OVERLAP", 1.5), ("DEDUP_NUM_PERM", 1), ("EXTRACTION_MIN_WORDS", 0),
+    ("DEDUP_MIN_OVERLAP", 1.5), ("DEDUP_NUM_PERM", 1), ("DEDUP_SEED", "abc"),
+    ("EXTRACTION_MIN_WORDS", 0), ("EXTRACTION_FOCUS", "speed"),
 ])
-def test_bad_settings_fail_at_startup(setting: str, value: Any) -> None:
+def test_bad_settings_fail_at_startup_naming_the_setting(setting: str, value: Any) -> None:
     pipeline = DedupPipeline if setting.startswith("DEDUP") else ExtractionPipeline
-    with pytest.raises(NotConfigured, match="bad setting"):
+    with pytest.raises(SettingsError, match=f"bad setting {setting}: "):
         build_from_crawler(pipeline, crawler_with(**{setting: value}))
 
 

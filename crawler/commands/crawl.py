@@ -1,8 +1,8 @@
 """`scrapy crawl`, with spider arguments checked before the crawl starts.
 
-A user's mistake (a malformed start URL, an unreadable start file) ends the command with a
-one-line error and exit status 2, before Scrapy logs anything, instead of a traceback from
-inside the crawl.
+A user's mistake (a malformed start URL, an unreadable start or sources file, a setting
+out of range) ends the command with a one-line error and exit status 2, before Scrapy logs
+anything, instead of a traceback from inside the crawl.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.spiderloader import get_spider_loader
+
+from pipelines.options import check_settings
 
 
 class Command(ScrapyCrawlCommand):
@@ -24,11 +26,12 @@ class Command(ScrapyCrawlCommand):
         except KeyError:
             self._fail(f"no spider named {args[0]!r}")
         check = getattr(spider_class, "check_arguments", None)
-        if check is not None:
-            try:
+        try:
+            check_settings(self.settings)
+            if check is not None:
                 check(**opts.spargs)
-            except ValueError as exc:
-                self._fail(str(exc))
+        except ValueError as exc:
+            self._fail(str(exc))
 
     @staticmethod
     def _fail(message: str) -> None:

@@ -24,7 +24,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.schedule_state import RunLog, due_sources, seconds_until_due, source_summary
-from crawler.sources import SourcesError, load_sources
+from crawler.sources import load_sources
+from pipelines.options import check_settings
 from pipelines.storage import StoreError
 
 _POLL_SECONDS = 60
@@ -54,7 +55,9 @@ class Command(ScrapyCommand):
             raise UsageError("pass the sources file: -a sources=FILE")
         try:
             self.sources = load_sources(spargs["sources"])
-        except SourcesError as exc:
+            if self.settings is not None:
+                check_settings(self.settings)
+        except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
         self.sources_file = spargs["sources"]

@@ -1,0 +1,75 @@
+"""Stage options read from Scrapy settings, checked once, with errors that name the setting.
+
+The option classes' fields are the settings' names without their prefix
+(DEDUP_MIN_OVERLAP -> DedupOptions.min_overlap), and their errors start with the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from scrapy.settings import BaseSettings
+
+from pipelines.dedup import DedupOptions
+from pipelines.extraction import ExtractionOptions
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A setting with a value its stage cannot use; the message names the setting."""
+
+
+def extraction_options(s: BaseSettings) -> ExtractionOptions:
+    def number(name: str) -> int:
+        return _read(s, f"EXTRACTION_{name}", s.getint)
+
+    return _construct("EXTRACTION_", lambda: ExtractionOptions(
+        min_words=number("MIN_WORDS"), max_chars=number("MAX_CHARS"),
+        fallbacks=_read(s, "EXTRACTION_FALLBACKS", s.getbool),
+        focus=str(s.get("EXTRACTION_FOCUS")),
+        embeds_in_text=_read(s, "EXTRACTION_EMBEDS_IN_TEXT", s.getbool),
+    ))
+
+
+def dedup_options(s: BaseSettings) -> DedupOptions:
+    def number(name: str) -> int:
+        return _read(s, f"DEDUP_{name}", s.getint)
+
+    def share(name: str) -> float:
+        return _read(s, f"DEDUP_{name}", s.getfloat)
+
+    return _construct("DEDUP_", lambda: DedupOptions(
+        shingle_words=number("SHINGLE_WORDS"), num_perm=number("NUM_PERM"), seed=number("SEED"),
+        window_shingles=number("WINDOW_SHINGLES"), lsh_threshold=share("LSH_THRESHOLD"),
+        min_overlap=share("MIN_OVERLAP"), min_shingles=number("MIN_SHINGLES"),
+        short_min_jaccard=share("SHORT_MIN_JACCARD"), merge_coverage=share("MERGE_COVERAGE"),
+        full_copy_jaccard=share("FULL_COPY_JACCARD"), min_lead_share=share("MIN_LEAD_SHARE"),
+    ))
+
+
+def check_settings(s: BaseSettings) -> None:
+    """Raise SettingsError for any setting that would otherwise fail once the crawl runs."""
+    extraction_options(s)
+    dedup_options(s)
+    for name in ("CRAWL_SOURCE_HOPS", "CRAWL_SITEMAPS_PER_INDEX", "DEDUP_RETENTION_DAYS"):
+        if _read(s, name, s.getint) < 0:
+            raise SettingsError(f"bad setting {name}: must be 0 or more, got {s.get(name)!r}")
+
+
+def _read(s: BaseSettings, name: str, convert: Callable[[str], T]) -> T:
+    try:
+        return convert(name)
+    except ValueError:
+        raise SettingsError(f"bad setting {name}: {s.get(name)!r} is not a valid value") from None
+
+
+def _construct(prefix: str, build: Callable[[], T]) -> T:
+    try:
+        return build()
+    except SettingsError:
+        raise
+    except ValueError as exc:
+        field = str(exc).split(" ", 1)[0]
+        raise SettingsError(f"bad setting {prefix}{field.upper()}: {exc}") from None
