@@ -62,5 +62,5 @@ def read_sitemap(body: bytes, max_size: int) -> tuple[str, list[Entry]]:
     return sitemap.type, [Entry(e["loc"], e.get("lastmod") or None) for e in sitemap if e.get("loc")]
 
 
-def sitemaps_in_robots(robots_txt: str, base_url: str) -> list[str]:
+def sitemaps_in_robots(robots_txt: bytes, base_url: str) -> list[str]:
     return list(sitemap_urls_from_robots(robots_txt, base_url=base_url))

@@ -53,6 +53,8 @@ class ExtractionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        # trafilatura warns about every page it finds no text in; our stats count those.
+        logging.getLogger("trafilatura").setLevel(crawler.settings.get("EXTRACTION_LIBRARY_LOG_LEVEL"))
         return cls(crawler, ArticleExtractor(extraction_options(crawler.settings)))
 
     def process_item(self, item: Any) -> Any:

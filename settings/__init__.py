@@ -101,6 +101,9 @@ EXTRACTION_FOCUS = "precision"
 # Their post URLs always go to the `embeds` field. Both benchmarks' ground truths include
 # embedded posts in the article body: False lowers scrapinghub F1 from 0.973 to 0.965.
 EXTRACTION_EMBEDS_IN_TEXT = True
+# Level of trafilatura's own log messages. It warns about every page without main text,
+# which the stats already count (extraction/dropped/<reason>); raise to WARNING to see them.
+EXTRACTION_LIBRARY_LOG_LEVEL = "ERROR"
 
 # --- Source links (read by pipelines.components.SourceLinkPipeline) ---------------------
 SOURCELINK_ENABLED = True

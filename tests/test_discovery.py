@@ -60,7 +60,7 @@ def test_bad_sitemaps_are_refused_or_harmless(body: bytes) -> None:
 
 
 def test_sitemaps_named_in_robots() -> None:
-    robots = "User-agent: *\nDisallow: /search\nSitemap: /sitemap.xml\nSitemap: http://pub.test/news.xml\n"
+    robots = b"User-agent: *\nDisallow: /search\nSitemap: /sitemap.xml\nSitemap: http://pub.test/news.xml\n"
     assert sitemaps_in_robots(robots, "http://pub.test/robots.txt") == [
         "http://pub.test/sitemap.xml", "http://pub.test/news.xml"]
 

@@ -119,7 +119,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         if isinstance(response, TextResponse):
-            for url in sitemaps_in_robots(response.text, response.url):
+            for url in sitemaps_in_robots(response.body, response.url):
                 yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5,
                               meta={"source": response.meta.get("source")})
 
@@ -132,8 +132,9 @@ class NewsSpider(scrapy.Spider):
         host = site_of(response.url)
         # No sitemap may send the crawl to another site.
         urls = [(normalize_url(e.url), e.updated) for e in entries if site_of(e.url) == host]
-        self.crawler.stats.inc_value("crawl/skipped/sitemap_entry_elsewhere",
-                                     len(entries) - len(urls))
+        if len(urls) < len(entries):
+            self.crawler.stats.inc_value("crawl/skipped/sitemap_entry_elsewhere",
+                                         len(entries) - len(urls))
         if kind == "sitemapindex":
             for url, _ in urls[: self.settings.getint("CRAWL_SITEMAPS_PER_INDEX")]:
                 yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5,
