@@ -7,14 +7,21 @@ The option classes' fields are the settings' names without their prefix
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
-
-from scrapy.settings import BaseSettings
+from typing import Any, Protocol, TypeVar
 
 from pipelines.dedup import DedupOptions
 from pipelines.extraction import ExtractionOptions
 
 T = TypeVar("T")
+
+
+class BaseSettings(Protocol):
+    """What is read of Scrapy's settings object (kept as a protocol: no Scrapy import here)."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+    def getint(self, name: str, default: int = 0) -> int: ...
+    def getfloat(self, name: str, default: float = 0.0) -> float: ...
+    def getbool(self, name: str, default: bool = False) -> bool: ...
 
 
 class SettingsError(ValueError):
