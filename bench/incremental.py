@@ -12,27 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from crawler.sampleweb.server import SampleWebServer
-
-
-def run(web: Path, workdir: Path, proxy: str, timeout: float) -> float:
-    command = [sys.executable, "-m", "scrapy.cmdline", "crawl", "news",
-               "-a", f"start_file={web / 'start_urls.txt'}",
-               "-s", f"STORAGE_SQLITE_PATH={workdir / 'store.db'}", "-s", "LOG_LEVEL=WARNING"]
-    start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env={**os.environ, "http_proxy": proxy, "no_proxy": ""},
-                   check=True, timeout=timeout)
-    return time.perf_counter() - start
+from crawl_runner import ROOT, crawl_web
 
 
 def main() -> None:
@@ -49,8 +32,7 @@ def main() -> None:
     logs, seconds = [], []
     for number in (1, 2):
         log_path = workdir / f"proxy-{number}.jsonl"
-        with open(log_path, "w") as log, SampleWebServer(args.web, log=log) as server:
-            seconds.append(run(args.web, workdir, server.proxy_url, args.timeout))
+        seconds.append(crawl_web(args.web, workdir / "store.db", log_path, args.timeout))
         logs.append([json.loads(line) for line in log_path.read_text().splitlines()])
     first_pages = {e["url"] for e in logs[0] if e["status"] == 200 and e["method"] == "GET"}
     labels_file = args.web / "labels.json"

@@ -12,21 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
+from crawl_runner import ROOT, crawl_web
 from scoring import score_crawl
-
-from crawler.sampleweb.server import SampleWebServer
 
 
 def crawl(web: Path, workdir: Path, timeout: float) -> tuple[dict[str, object], float]:
@@ -34,17 +25,7 @@ def crawl(web: Path, workdir: Path, timeout: float) -> tuple[dict[str, object], 
     db, stats_file = workdir / "synd.db", workdir / "stats.json"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    with open(workdir / "proxy.jsonl", "w") as log, SampleWebServer(web, log=log) as server:
-        env = {**os.environ, "http_proxy": server.proxy_url, "no_proxy": ""}
-        command = [
-            sys.executable, "-m", "scrapy.cmdline", "crawl", "news",
-            "-a", f"start_file={web / 'start_urls.txt'}",
-            "-s", f"STORAGE_SQLITE_PATH={db}", "-s", f"CRAWL_STATS_FILE={stats_file}",
-            "-s", "LOG_LEVEL=WARNING", "-O", str(workdir / "synd.jsonl"),
-        ]
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=timeout)
-        seconds = time.perf_counter() - start
+    seconds = crawl_web(web, db, workdir / "proxy.jsonl", timeout, f"CRAWL_STATS_FILE={stats_file}")
     return json.loads(stats_file.read_text()), seconds
 
 
