@@ -12,13 +12,12 @@ class Page:
     url: str
     html: str
     fetched_at: str  # ISO 8601, UTC
-    #: True when the page is off the start sites, reached through a copy's source link.
-    offsite: bool = False
     #: URLs that redirected to this page (so a copy citing one of them cites this page).
     aliases: list[str] = field(default_factory=list)
     #: This page's redirector links resolved by the spider: link URL -> final URL.
     redirects: dict[str, str] = field(default_factory=dict)
-    #: The sources-file source whose crawl reached the page (None: reached off-site).
+    #: The source whose crawl reached the page on its own sites; None for a page off them
+    #: (reached through a copy's source link or found in a cited site's sitemap).
     source_name: str | None = None
 
 

@@ -115,9 +115,6 @@ class StoryIndex:
                                 tuple(merged), moved_from)
         return assignment, changed
 
-    def canonical(self, story_id: str) -> Canonical:
-        return self._canonical[story_id]
-
     def _verified_matches(self, probe: IndexedPage, windows: list[LeanMinHash]
                           ) -> dict[str, tuple[float, float]]:
         """story id -> (share of the probe's shingles the story's pages hold, best overlap)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -110,10 +110,6 @@ def parse_markup(html: str, url: str, redirects: Mapping[str, str] | None = None
     )
     return PageMarkup(url, canonical, og_url, meta_sources, jsonld, anchors, blocks,
                       dict(redirects or {}))
-
-
-def with_redirects(markup: PageMarkup, redirects: Mapping[str, str]) -> PageMarkup:
-    return replace(markup, redirects=dict(redirects))
 
 
 def links_to_resolve(markup: PageMarkup) -> list[str]:

@@ -58,7 +58,7 @@ def test_offsite_page_links_are_not_followed(spider: NewsSpider) -> None:
     response = HtmlResponse("http://wire.test/world/quake-hits-coast", body=ARTICLE, encoding="utf-8",
                             request=Request("http://wire.test/world/quake-hits-coast", meta={"source_hops": 2}))
     out = run(spider.parse, response)
-    assert [o.offsite for o in out if isinstance(o, Page)] == [True]
+    assert [o.source_name for o in out if isinstance(o, Page)] == [None]
     assert not any(isinstance(o, Request) and "other-story" in o.url for o in out)
 
 

@@ -86,10 +86,10 @@ class NewsSpider(scrapy.Spider):
             return
         yield from self._discover(response, offsite)
         page = Page(
-            url=response.url, html=html, offsite=offsite,
+            url=response.url, html=html,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             aliases=[normalize_url(u) for u in response.meta.get("redirect_urls", [])],
-            source_name=source.name if source else None,
+            source_name=None if offsite or source is None else source.name,
         )
         if redirectors:
             # An attribution link to the site's own redirector ("/go/12"): ask where it
