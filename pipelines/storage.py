@@ -154,6 +154,16 @@ class ArticleStore:
         return _Transaction(self.db)
 
 
+def iter_articles(db: sqlite3.Connection, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """The stored articles in the output schema, by story then URL; lists decoded."""
+    columns = ", ".join(fields)
+    for row in db.execute(f"SELECT {columns} FROM articles ORDER BY story_id, url"):
+        record = dict(zip(fields, row, strict=True))
+        if isinstance(record.get("embeds"), str):
+            record["embeds"] = json.loads(record["embeds"])
+        yield record
+
+
 class SQLiteIndexBackend:
     """Persists the story index in the store file (the dedup stage's IndexBackend)."""
 

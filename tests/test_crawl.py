@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 from crawler.items import ARTICLE_FIELDS
 from crawler.sampleweb.build import START_URLS
-from tests.conftest import read_store, run_crawl
+from tests.conftest import ROOT, read_store, run_crawl
 
 BRIDGE = "http://riverton-herald.test/news/2026/03/harbor-bridge-closes-for-repairs.html"
 BRIDGE_COPIES = [
@@ -173,3 +175,27 @@ def test_bad_setting_is_one_line_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: bad setting DEDUP_MIN_OVERLAP: min_overlap must be in (0, 1], got 2.0"]
+
+
+def test_export_writes_the_stores_current_state(first_crawl: dict[str, Any], tmp_path: Path) -> None:
+    store = first_crawl["workdir"] / "store.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy.cmdline", "export", "-o", str(tmp_path / "now.jsonl"),
+         "-s", f"STORAGE_SQLITE_PATH={store}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    records = [json.loads(line) for line in (tmp_path / "now.jsonl").read_text().splitlines()]
+    assert [list(r) for r in records] == [ARTICLE_FIELDS] * len(first_crawl["articles"])
+    by_url = {r["url"]: r for r in records}
+    assert by_url.keys() == first_crawl["articles"].keys()
+    for url, row in first_crawl["articles"].items():
+        assert (by_url[url]["story_id"], by_url[url]["canonical_url"]) == (row["story_id"], row["canonical_url"])
+        assert isinstance(by_url[url]["embeds"], list)
+
+
+def test_export_without_a_store_is_one_line_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy.cmdline", "export", "-o", str(tmp_path / "x.jsonl"),
+         "-s", f"STORAGE_SQLITE_PATH={tmp_path / 'none.db'}"], cwd=ROOT, capture_output=True,
+        text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: no store at {tmp_path / 'none.db'} (set STORAGE_SQLITE_PATH)"]
