@@ -32,7 +32,7 @@ def crawl(web: Path, workdir: Path, timeout: float) -> tuple[dict[str, object], 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--web", type=Path, default=ROOT.parent / "shared/bench/synd-dev")
-    parser.add_argument("--workdir", type=Path, help="keep the store, feed and logs here")
+    parser.add_argument("--workdir", type=Path, help="keep the store, stats and proxy log here")
     parser.add_argument("--timeout", type=float, default=1800, help="crawl time limit (s)")
     args = parser.parse_args()
     if not (args.web / "labels.json").is_file():
@@ -56,7 +56,7 @@ def main() -> None:
     })
     for key, value in result.items():
         print(f"{key:32} {value}")
-    print(f"(store, feed and proxy log in {workdir})")
+    print(f"(store, stats and proxy log in {workdir})")
     print(json.dumps(result))
 
 
