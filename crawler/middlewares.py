@@ -1,19 +1,124 @@
-"""Downloader middleware for scheduled crawls: only new work each run."""
+"""Downloader middlewares: the egress policy, incremental crawls, redirect accounting."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Self
+from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.resolver import CachingThreadedResolver
+from scrapy.settings import BaseSettings
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 
+from crawler.egress import EgressPolicy, EgressRefused, literal_address
 from pipelines.crawl_state import is_newer, load_validators, save_validators, stored_articles
 from pipelines.storage import open_store
 
 logger = logging.getLogger(__name__)
+
+
+# Names under these special-use domains (RFC 2606, 6761) never exist in public DNS: a lookup
+# could only leak the query, so a proxied request for one is left to the proxy.
+_SPECIAL_USE_DOMAINS = (".test", ".example", ".invalid")
+
+
+def egress_policy(settings: BaseSettings) -> EgressPolicy:
+    """The policy of EGRESS_ALLOW; raises ValueError naming a bad entry."""
+    return EgressPolicy(settings.getlist("EGRESS_ALLOW"))
+
+
+class SkippedRequest(IgnoreRequest):
+    """A request dropped on purpose by our middlewares, and counted where it was dropped."""
+
+
+class PrivateAddressLookup(DNSLookupError):
+    """A name that resolved to an address the egress policy refuses (a DNS error to Twisted,
+    so the connection fails like one to an unknown name)."""
+
+    def __init__(self, refusal: EgressRefused) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+class EgressMiddleware:
+    """Applies the egress policy to every request: start URLs, links, redirects, meta
+    refreshes, source links, feeds, sitemaps, robots.txt and HEAD checks all pass here
+    (a redirect comes back as a new request). A host name is resolved here and refused if
+    it resolves to a private address; the connection then reuses the cached answer, and
+    EgressResolver checks it again at that moment. Through a proxy the proxy connects, so
+    only the check here applies."""
+
+    def __init__(self, crawler: Crawler, policy: EgressPolicy) -> None:
+        self.crawler = crawler
+        self.policy = policy
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, egress_policy(crawler.settings))
+
+    async def process_request(self, request: Request) -> None:
+        try:
+            self.policy.check_url(request.url)
+            host = urlsplit(request.url).hostname or ""
+            if literal_address(host) is None and not (
+                    request.meta.get("proxy") and host.endswith(_SPECIAL_USE_DOMAINS)):
+                await _resolve(host)
+        except EgressRefused as refusal:
+            if self.crawler.stats:
+                self.crawler.stats.inc_value(f"egress/refused/{refusal.reason}")
+            logger.warning("%s", refusal)
+            raise SkippedRequest(str(refusal)) from None
+
+
+async def _resolve(host: str) -> None:
+    """Resolve `host` through the installed resolver; EgressRefused if it is private."""
+    from twisted.internet import reactor
+
+    try:
+        await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
+    except PrivateAddressLookup as lookup:
+        raise lookup.refusal from None
+    except DNSLookupError:
+        pass  # an unknown name fails on connection, or is the proxy's to resolve
+
+
+class EgressResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver that refuses names resolving to addresses the egress policy
+    refuses, at the moment a connection resolves them (a name cannot pass the middleware's
+    check and then resolve elsewhere). The configured HTTP proxies are the user's own and
+    stay reachable."""
+
+    def __init__(self, reactor: Any, cache_size: int, timeout: float,
+                 policy: EgressPolicy) -> None:
+        super().__init__(reactor, cache_size, timeout)
+        self.policy = policy
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: Any) -> Self:
+        settings = crawler.settings
+        # The proxies Scrapy's HttpProxyMiddleware takes from the environment.
+        proxies = [urlsplit(url).hostname or "" for url in getproxies().values()]
+        allow = [*settings.getlist("EGRESS_ALLOW"), *(p for p in proxies if p)]
+        cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
+        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), EgressPolicy(allow))
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802
+        def check(address: str) -> str:
+            try:
+                self.policy.check_resolved(name, address)
+            except EgressRefused as refusal:
+                raise PrivateAddressLookup(refusal) from None
+            return address
+
+        return super().getHostByName(name, timeout).addCallback(check)
 
 
 class IncrementalCrawlMiddleware:
@@ -55,7 +160,7 @@ class IncrementalCrawlMiddleware:
             if not is_newer(request.meta.get("lastmod"), fetched_at):
                 if stats:
                     stats.inc_value("incremental/skipped_stored")
-                raise IgnoreRequest(f"stored already: {request.url}")
+                raise SkippedRequest(f"stored already: {request.url}")
             if stats:
                 stats.inc_value("incremental/refetched_changed")
             return
@@ -69,7 +174,7 @@ class IncrementalCrawlMiddleware:
         if response.status == 304:
             if self.crawler.stats:
                 self.crawler.stats.inc_value("incremental/not_modified")
-            raise IgnoreRequest(f"not modified: {request.url}")
+            raise SkippedRequest(f"not modified: {request.url}")
         if (response.status == 200 and request.url not in self.stored
                 and not request.url.endswith("/robots.txt")):
             etag = response.headers.get("ETag")
@@ -110,5 +215,5 @@ class RedirectLoopMiddleware:
             if self.crawler.stats:
                 self.crawler.stats.inc_value("crawl/error/redirect_loop")
             logger.info("redirect loop: %s", " -> ".join([*chain, target]))
-            raise IgnoreRequest(f"redirect loop at {request.url}")
+            raise SkippedRequest(f"redirect loop at {request.url}")
         return response

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-# Query parameters that only say how a reader arrived; they never change the page.
+from w3lib.url import canonicalize_url
+
+from crawler.egress import EgressPolicy, EgressRefused
+
+# Query parameters that only say how a reader arrived, or which session they are in; they
+# never change the page. Session ids matter most: a site that puts a new one in every link
+# is an endless crawl of the same pages (a "session trap").
 _TRACKING_PARAM = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|mc_cid|mc_eid|ref|ref_src|ocid|cmpid|_ga|igshid|amp)$",
-    re.IGNORECASE,
+    r"""^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ref|ref_src|ocid|cmpid|_ga|igshid|amp
+        |sid|sessid|sessionid|session_id|session|phpsessid|jsessionid|aspsessionid\w*
+        |cfid|cftoken|zenid|oscsid|s_cid|_hsenc|_hsmi)$""",
+    re.IGNORECASE | re.VERBOSE,
 )
+# Session ids carried as path parameters: "/story;jsessionid=0A1B2C".
+_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Paths of pages that are never articles: listings, pagination, site furniture.
@@ -49,10 +58,12 @@ def check_start_url(url: str) -> str:
     return url
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_url(url: str) -> str:
-    """Canonical form of an http(s) URL: lowercase host, no default port, no fragment,
-    no tracking parameters. Path and the remaining query are kept as they are."""
-    parts = urlsplit(url.strip())
+    """Canonical form of an http(s) URL (w3lib's canonicalize_url: percent-encoding made
+    uniform, query sorted, no fragment), with a lowercase host, no default port, and no
+    tracking or session parameters."""
+    parts = urlsplit(canonicalize_url(url.strip()))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     try:
@@ -64,7 +75,8 @@ def normalize_url(url: str) -> str:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
          if not _TRACKING_PARAM.match(k)]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 # AMP variants of an article's path: "/story/amp", "/amp/story", "/story.amp.html".
@@ -93,12 +105,10 @@ def looks_like_listing(url: str) -> bool:
 
 
 def is_private_host(url: str) -> bool:
-    """True for loopback, private and link-local addresses and for "localhost"."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+    """True when the URL's host is a loopback, private, link-local or otherwise non-public
+    address in any spelling, or a "localhost" name (see crawler.egress)."""
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local
+        EgressPolicy().check_url(url)
+    except EgressRefused as refusal:
+        return refusal.reason in ("private_address", "local_name")
+    return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from crawler.egress import EgressPolicy
 from pipelines.dedup import DedupOptions
 from pipelines.extraction import ExtractionOptions
 
@@ -22,6 +23,7 @@ class BaseSettings(Protocol):
     def getint(self, name: str, default: int = 0) -> int: ...
     def getfloat(self, name: str, default: float = 0.0) -> float: ...
     def getbool(self, name: str, default: bool = False) -> bool: ...
+    def getlist(self, name: str, default: list[str] | None = None) -> list[str]: ...
 
 
 class SettingsError(ValueError):
@@ -60,9 +62,16 @@ def check_settings(s: BaseSettings) -> None:
     """Raise SettingsError for any setting that would otherwise fail once the crawl runs."""
     extraction_options(s)
     dedup_options(s)
+    try:
+        EgressPolicy(s.getlist("EGRESS_ALLOW"))
+    except ValueError as exc:
+        raise SettingsError(f"bad setting EGRESS_ALLOW: {exc}") from None
     for name in ("CRAWL_SOURCE_HOPS", "CRAWL_SITEMAPS_PER_INDEX", "DEDUP_RETENTION_DAYS"):
         if _read(s, name, s.getint) < 0:
             raise SettingsError(f"bad setting {name}: must be 0 or more, got {s.get(name)!r}")
+    for name in ("CRAWL_MAX_LINKS_PER_PAGE", "CRAWL_MAX_PAGES_PER_SITE"):
+        if _read(s, name, s.getint) < 1:
+            raise SettingsError(f"bad setting {name}: must be 1 or more, got {s.get(name)!r}")
 
 
 def _read(s: BaseSettings, name: str, convert: Callable[[str], T]) -> T:

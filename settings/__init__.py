@@ -41,7 +41,10 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # Let errors (404, 500) reach the spider's errback so they are counted, not silently ignored.
 HTTPERROR_ALLOW_ALL = False
 LOG_LEVEL = "INFO"
+# No control servers inside the crawl process: Scrapy's telnet console and its remote-control
+# HTTP server both run code sent to them.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
@@ -54,6 +57,13 @@ CRAWL_SOURCE_HOPS = 2
 CRAWL_DISCOVER_ORIGINALS = True
 # At most this many child sitemaps are read from one sitemap index.
 CRAWL_SITEMAPS_PER_INDEX = 50
+# At most this many links of one page are followed (in URL order); a news home page has a
+# few hundred. A page of 100,000 links cannot flood the queue.
+CRAWL_MAX_LINKS_PER_PAGE = 1000
+# At most this many requests go to one site (host without "www.") in one run, whatever
+# links, sitemaps and source links ask for: a bound on traps that invent endless URLs. A
+# sources file's max_pages bounds each source further.
+CRAWL_MAX_PAGES_PER_SITE = 5000
 
 # --- Output schema ----------------------------------------------------------------------
 # Feeds (-O out.jsonl) carry exactly the article fields of the output schema, defined with
@@ -70,8 +80,25 @@ CRAWL_STATS_FILE = ""
 # If-Modified-Since. Needs STORAGE_ENABLED.
 INCREMENTAL_ENABLED = True
 
+# --- Egress policy (read by crawler.middlewares.EgressMiddleware and EgressResolver) -------
+# Every request (start URLs, links, redirects, meta refreshes, source links, feeds, sitemaps,
+# robots.txt, HEAD checks) must be http(s) to a public address: loopback, private, link-local
+# (cloud metadata 169.254.169.254), shared, multicast, reserved and unspecified addresses are
+# refused in every spelling ("127.1", "2130706433", "0x7f.0.0.1", "[::ffff:127.0.0.1]"), and
+# so are host names that resolve to one, checked on the address the connection uses.
+# Refusals are counted as egress/refused/<reason>. EGRESS_ALLOW lists the exceptions, for a
+# crawl of an intranet on purpose: host names ("*.corp.example" for a domain), addresses or
+# networks ("10.20.0.0/16"), each with an optional port ("127.0.0.1:8080"); comma-separated
+# on the command line.
+EGRESS_ALLOW: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.middlewares.EgressResolver"
+# Only the web: no file://, data:, ftp:// or s3:// downloads, whatever a page links to.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.IncrementalCrawlMiddleware": 50,
+    # After Scrapy's HttpProxyMiddleware (750), which tells whether a proxy will connect.
+    "crawler.middlewares.EgressMiddleware": 760,
     # Before Scrapy's RedirectMiddleware (600) sees a redirect: loops are counted, not hidden.
     "crawler.middlewares.RedirectLoopMiddleware": 650,
 }

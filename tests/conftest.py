@@ -37,15 +37,23 @@ def proxy(sample_web: Path) -> Iterator[SampleWebServer]:
         yield server
 
 
-def run_crawl(proxy_url: str, workdir: Path, *args: str, timeout: float = 180
-              ) -> subprocess.CompletedProcess[str]:
-    """`scrapy crawl news ...` in a subprocess, through the sample web's proxy."""
-    env = {**os.environ, "http_proxy": proxy_url, "no_proxy": ""}
+def crawl_env(proxy_url: str | None) -> dict[str, str]:
+    """The environment of a crawl subprocess: through `proxy_url`, or direct when None."""
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    if proxy_url:
+        env.update(http_proxy=proxy_url, https_proxy=proxy_url, no_proxy="")
+    return env
+
+
+def run_crawl(proxy_url: str | None, workdir: Path, *args: str, timeout: float = 180,
+              **popen: Any) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl news ...` in a subprocess, through the sample web's proxy (or
+    another), or direct when `proxy_url` is None."""
     command = [sys.executable, "-m", "scrapy.cmdline", "crawl", "news", *args,
                "-s", f"STORAGE_SQLITE_PATH={workdir / 'store.db'}",
                "-s", f"CRAWL_STATS_FILE={workdir / 'stats.json'}"]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(command, cwd=ROOT, env=crawl_env(proxy_url), capture_output=True,
+                          text=True, timeout=timeout, **popen)
 
 
 def read_store(db: Path) -> dict[str, Any]:

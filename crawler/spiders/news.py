@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -15,9 +16,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.discovery import HeadlineMatcher
+from crawler.egress import EgressRefused
 from crawler.encoding import decoded_html
 from crawler.feeds import read_feed, read_sitemap, sitemaps_in_robots
 from crawler.items import Page
+from crawler.middlewares import SkippedRequest
 from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, read_sources
 from crawler.urls import looks_like_listing, normalize_url, site_of
 from pipelines.sources import PageMarkup, find_source_link, links_to_resolve, parse_markup
@@ -38,11 +41,9 @@ class NewsSpider(scrapy.Spider):
         self.headlines = HeadlineMatcher()
         self.sitemap_sites: set[str] = set()
         self.requests_made: Counter[str] = Counter()  # per source, against its max_pages
-        self._links = {
-            s.name: LinkExtractor(allow_domains=sorted(s.allowed_sites),
-                                  deny=[r"[?&](s|q|search)="], unique=True)
-            for s in self.sources
-        }
+        self.site_requests: Counter[str] = Counter()  # per site, against CRAWL_MAX_PAGES_PER_SITE
+        self.listings_seen: set[bytes] = set()  # fingerprints of the link sets of pages read
+        self._links = LinkExtractor(deny=[r"[?&](s|q|search)="], unique=True)
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
@@ -78,10 +79,7 @@ class NewsSpider(scrapy.Spider):
         markup = parse_markup(html, response.url)
         redirectors = links_to_resolve(markup) if markup else []
         if source is not None and not offsite and response.meta.get("depth", 0) < source.max_depth:
-            for link in self._links[source.name].extract_links(response):
-                url = normalize_url(link.url)
-                if url not in redirectors:  # resolved below, with HEAD
-                    yield from self._follow(source, url, self.parse)
+            yield from self._follow_links(source, response, redirectors)
         if looks_like_listing(response.url):
             return
         yield from self._discover(response, offsite)
@@ -167,10 +165,16 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         error = failure.value
-        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
+        if isinstance(error, SkippedRequest):
             return  # skipped on purpose (stored already, not modified); counted where skipped
         response = getattr(error, "response", None)
-        if response is not None:
+        if isinstance(error, EgressRefused):  # a name resolving to a private address
+            self.crawler.stats.inc_value(f"egress/refused/{error.reason}")
+        elif isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
+            # Dropped by one of Scrapy's middlewares: robots.txt, too many redirects, a
+            # body that decompresses past DOWNLOAD_MAXSIZE.
+            self.crawler.stats.inc_value(f"crawl/{_ignored_reason(str(error))}")
+        elif response is not None:
             self.crawler.stats.inc_value(f"crawl/error/http_{response.status}")
         else:
             self.crawler.stats.inc_value(f"crawl/error/{type(error).__name__}")
@@ -180,16 +184,47 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"source/{source}/errors")
         self.logger.info("failed %s: %s", request.url, failure.getErrorMessage())
 
+    def _follow_links(self, source: Source, response: HtmlResponse, skip: list[str]
+                      ) -> Iterator[Request]:
+        """Requests for the page's links on the source's sites: at most
+        CRAWL_MAX_LINKS_PER_PAGE of them, none twice. A page whose set of links is the same
+        as a page read before (the same listing under another URL: sort orders, views,
+        session or calendar variants) is not followed again."""
+        urls = {normalize_url(link.url) for link in self._links.extract_links(response)}
+        urls = sorted(u for u in urls if source.allows(u) and u not in skip)
+        fingerprint = hashlib.blake2b("\n".join(urls).encode(), digest_size=16).digest()
+        if len(urls) > 1 and fingerprint in self.listings_seen:
+            self.crawler.stats.inc_value("crawl/skipped/duplicate_listing")
+            return
+        self.listings_seen.add(fingerprint)
+        limit = self.settings.getint("CRAWL_MAX_LINKS_PER_PAGE")
+        if len(urls) > limit:
+            self.crawler.stats.inc_value("crawl/skipped/links_over_page_limit", len(urls) - limit)
+            urls = urls[:limit]
+        for url in urls:
+            yield from self._follow(source, url, self.parse)
+
     def _follow(self, source: Source | None, url: str, callback: Any,
                 lastmod: str | None = None) -> Iterator[Request]:
-        """A request within the source's page budget (max_pages requests a run)."""
+        """A request within the source's page budget (max_pages requests a run) and the
+        site's (CRAWL_MAX_PAGES_PER_SITE)."""
         name = source.name if source else None
         if source is not None:
             if self.requests_made[source.name] >= source.max_pages:
                 self._count(source, "page_limit_reached")
                 return
             self.requests_made[source.name] += 1
+        if not self._within_site_budget(url):
+            return
         yield Request(url, callback, errback=self.on_error, meta={"source": name, "lastmod": lastmod})
+
+    def _within_site_budget(self, url: str) -> bool:
+        site = site_of(url)
+        if self.site_requests[site] >= self.settings.getint("CRAWL_MAX_PAGES_PER_SITE"):
+            self.crawler.stats.inc_value("crawl/skipped/site_page_limit")
+            return False
+        self.site_requests[site] += 1
+        return True
 
     def _follow_source(self, markup: PageMarkup, hops: int) -> Iterator[Request]:
         if hops >= self.settings.getint("CRAWL_SOURCE_HOPS"):
@@ -197,6 +232,8 @@ class NewsSpider(scrapy.Spider):
         source = find_source_link(markup)
         if source is None or any(s.allows(source.url) for s in self.sources):
             return  # the sources' own sites are crawled anyway
+        if not self._within_site_budget(source.url):
+            return
         self.crawler.stats.inc_value("crawl/source_links_followed")
         # Fetched early, so the story's original is known soon after its first copy.
         yield Request(source.url, self.parse, errback=self.on_error, priority=10,
@@ -232,6 +269,18 @@ class NewsSpider(scrapy.Spider):
     def _skip(self, reason: str, response: Response, error: Exception) -> None:
         self.crawler.stats.inc_value(f"crawl/skipped/{reason}")
         self.logger.info("skipped %s: %s", response.url, error)
+
+
+def _ignored_reason(message: str) -> str:
+    """The stats key (below crawl/) of a request one of Scrapy's middlewares dropped."""
+    lowered = message.lower()
+    if "robots.txt" in lowered:
+        return "skipped/robots_forbidden"
+    if "redirections" in lowered:
+        return "error/redirect_limit"
+    if "maxsize" in lowered or "max size" in lowered:
+        return "error/too_large"
+    return "skipped/ignored"
 
 
 def _robots_url(url: str) -> str:

@@ -1,0 +1,133 @@
+"""A hostile web for tests: one server on 127.0.0.1 that answers every host itself.
+
+Used as a forward proxy (`http_proxy=...`: the request line carries the full URL, CONNECT is
+answered 405 and logged) or directly as an origin server (the Host header names the site).
+Each route is a function of the requested URL, so a test can serve a trap that invents a new
+URL on every request. Every request is logged, so a test can assert what was never asked.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+Reply = tuple[int, dict[str, str], bytes]
+Route = Callable[[str], Reply]
+
+
+def html(body: str, head: str = "", status: int = 200, headers: dict[str, str] | None = None
+         ) -> Reply:
+    page = f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    return status, {"Content-Type": "text/html; charset=utf-8", **(headers or {})}, page.encode()
+
+
+def redirect(location: str, status: int = 302) -> Reply:
+    return status, {"Location": location, "Content-Type": "text/plain"}, b""
+
+
+def article(title: str, words: int = 120, extra: str = "") -> str:
+    """An article body of `words` distinct-enough words: long enough to be kept."""
+    text = " ".join(f"{title.split()[0].lower()}{i % 97} word{i}" for i in range(words // 2))
+    return f"<article><h1>{title}</h1><p>{text}.</p><p>{text[::-1]}.</p>{extra}</article>"
+
+
+@dataclass
+class Logged:
+    method: str
+    url: str
+
+
+@dataclass
+class HostileWeb:
+    """Routes by exact URL ("http://host/path?query"), then by a prefix ending in "*"."""
+
+    routes: dict[str, Route | Reply] = field(default_factory=dict)
+    log: list[Logged] = field(default_factory=list)
+
+    def answer(self, method: str, url: str) -> Reply:
+        self.log.append(Logged(method, url))
+        route = self.routes.get(url)
+        if route is None:
+            for pattern, candidate in self.routes.items():
+                if pattern.endswith("*") and url.startswith(pattern[:-1]):
+                    route = candidate
+                    break
+        if route is None:
+            if urlsplit(url).path == "/robots.txt":
+                return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
+            return 404, {"Content-Type": "text/plain"}, b"not found\n"
+        return route(url) if callable(route) else route
+
+    def hosts_asked(self) -> set[str]:
+        return {(urlsplit(entry.url).hostname or "") for entry in self.log}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+        self._reply(with_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._reply(with_body=False)
+
+    def do_CONNECT(self) -> None:  # noqa: N802
+        self.server.web.log.append(Logged("CONNECT", f"https://{self.path}/"))
+        self._send((405, {"Content-Type": "text/plain"}, b"no tunnels\n"), True)
+
+    def _reply(self, with_body: bool) -> None:
+        url = self.path
+        if not url.startswith(("http://", "https://")):
+            url = f"http://{self.headers.get('Host', '')}{self.path}"
+        self._send(self.server.web.answer(self.command, url), with_body)
+
+    def _send(self, reply: Reply, with_body: bool) -> None:
+        status, headers, body = reply
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, web: HostileWeb) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.web = web
+
+
+class HostileServer:
+    """`with HostileServer(web) as server:` serves `web` on 127.0.0.1 in a thread."""
+
+    def __init__(self, web: HostileWeb) -> None:
+        self.web = web
+        self._server = _Server(web)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> HostileServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
