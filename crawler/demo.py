@@ -11,6 +11,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from crawler.safe_text import for_terminal
 from crawler.sampleweb.build import START_URLS, build_web
 from crawler.sampleweb.server import SampleWebServer
 
@@ -42,14 +43,15 @@ def print_stories(db: Path) -> None:
     ).fetchall()
     print(f"\n{len(stories)} stories\n")
     for story_id, title, canonical, copies in stories:
-        print(f"{story_id}  {title}\n  original: {canonical}  ({copies} page(s) stored)")
+        print(f"{story_id}  {for_terminal(title)}\n  original: {for_terminal(canonical)}  "
+              f"({copies} page(s) stored)")
         for url, similarity, source in connection.execute(
             "SELECT url, similarity, source_url FROM articles WHERE story_id=? ORDER BY url",
             (story_id,),
         ):
             mark = "*" if url == canonical else " "
-            cites = f"  cites {source}" if source else ""
-            print(f"   {mark} {similarity:.2f}  {url}{cites}")
+            cites = f"  cites {for_terminal(source)}" if source else ""
+            print(f"   {mark} {similarity:.2f}  {for_terminal(url)}{cites}")
     connection.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass
@@ -10,8 +11,8 @@ class Page:
     """An HTML page the spider fetched; the extraction stage decides if it is an article."""
 
     url: str
-    html: str
-    fetched_at: str  # ISO 8601, UTC
+    html: str = field(repr=False)  # never in a log line: pages can be megabytes
+    fetched_at: str = ""  # ISO 8601, UTC
     #: URLs that redirected to this page (so a copy citing one of them cites this page).
     aliases: list[str] = field(default_factory=list)
     #: This page's redirector links resolved by the spider: link URL -> final URL.
@@ -27,16 +28,16 @@ class Article:
 
     url: str
     title: str | None
-    text: str
-    author: str | None
-    published: str | None  # ISO 8601 date or datetime
-    site: str | None
-    language: str | None
+    text: str = field(repr=False)
+    author: str | None = None
+    published: str | None = None  # ISO 8601 date or datetime
+    site: str | None = None
+    language: str | None = None
     #: The page's own rel=canonical / og:url, absolute (may name another site).
-    page_canonical: str | None
-    fetched_at: str
+    page_canonical: str | None = None
+    fetched_at: str = ""
     #: The page's HTML; used by SourceLinkPipeline, not exported.
-    html: str = ""
+    html: str = field(default="", repr=False)
     #: Set by SourceLinkPipeline: the original this page says it copies, which signal said so,
     #: and the agency or outlet its text credits ("Reuters" in "BEIRUT (Reuters) –").
     source_url: str | None = None
@@ -64,12 +65,15 @@ class Article:
     aliases: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
     source_name: str | None = None
+    #: Set by DedupPipeline for StoragePipeline (not exported): the story index rows
+    #: (pipelines.dedup.IndexedPage) this page changed, stored in the page's transaction.
+    index_pages: list[Any] = field(default_factory=list, repr=False)
 
 
 #: Fields of Article that internal stages use and exports leave out.
 _INTERNAL_FIELDS = {
     "html", "canonical_reason", "previous_canonical", "merged_stories", "aliases", "redirects",
-    "source_name",
+    "source_name", "index_pages",
 }
 
 #: The output schema: the fields of one article record, in order (README.md documents them).

@@ -21,7 +21,12 @@ _BOILERPLATE_WORDS = frozenset(
 )
 _WORD_SPLIT = re.compile(r"[\s_\-]+")
 _EMBED_NAMES = ("twitter-tweet", "instagram-media", "tiktok-embed", "fb-post", "platform.twitter.com")
-_EMBED_POST = re.compile(r"(twitter\.com|x\.com)/\w+/status/\d+|instagram\.com/p/|tiktok\.com/@|facebook\.com/.+/posts/")
+_EMBED_POST = re.compile(
+    r"(twitter\.com|x\.com)/\w+/status/\d+|instagram\.com/p/|tiktok\.com/@"
+    r"|facebook\.com/([^\s/?#]+/){1,4}posts/"
+)
+# A post URL is short; longer "links" are not looked into (bounded regex work per page).
+_EMBED_URL_CHARS = 500
 
 # A line that is only a template placeholder: "[contf]", "{{body}}", "%%ad%%".
 _PLACEHOLDER = re.compile(r"^\s*(\[[\w\s.-]{1,40}\]|\{\{[^}]{0,40}\}\}|%%[\w-]{1,40}%%)\s*$")
@@ -64,6 +69,10 @@ _SHORT_LINE_WORDS = 6
 _BODY_PARAGRAPH_WORDS = 40
 # A teaser's excerpt is a sentence or two; more text under a linked heading is content.
 _TEASER_MAX_WORDS = 60
+# A block holding this many links (as children or grandchildren) whose text is mostly link
+# text is navigation or a link farm: no article has that many links in one place.
+_LINK_FARM_LINKS = 200
+_LINK_FARM_LINK_SHARE = 0.7
 # A tail heading ("Related Articles") ends the text only when less text follows it than this
 # share of the text before it.
 _TAIL_SHARE = 0.5
@@ -73,12 +82,15 @@ def find_embeds(root: HtmlElement, remove: bool) -> list[str]:
     """The URLs of embedded social posts (tweets, Instagram, TikTok); with `remove`, the
     embeds are also taken out of the page, in place."""
     found: list[str] = []
+    inside: set[HtmlElement] = set()  # embeds within an embed are read with the outer one
     for element in list(root.iter("blockquote", "iframe", "div")):
         names = f"{element.get('class') or ''} {element.get('src') or ''}".lower()
-        if element.getparent() is None or not any(n in names for n in _EMBED_NAMES):
+        if element in inside or element.getparent() is None or not any(n in names for n in _EMBED_NAMES):
             continue
+        inside.update(element.iterdescendants("blockquote", "iframe", "div"))
         links = [element.get("src") or ""] + [str(a.get("href") or "") for a in element.iter("a")]
-        post = next((link for link in reversed(links) if _EMBED_POST.search(link)), None)
+        post = next((link for link in reversed(links)
+                     if len(link) <= _EMBED_URL_CHARS and _EMBED_POST.search(link)), None)
         if post:
             found.append(post)
         if remove:
@@ -88,18 +100,24 @@ def find_embeds(root: HtmlElement, remove: bool) -> list[str]:
 
 def prune_page(root: HtmlElement) -> None:
     """Remove teaser lists and boilerplate blocks from a parsed page, in place."""
+    _drop_link_farms(root)
     for element in list(root.iter("*")):
         if element.getparent() is None or not isinstance(element.tag, str):
             continue
         # A wrapper named "content-with-sidebar" holds the article: keep such blocks.
         if _is_boilerplate_block(element) and not _holds_article_body(element):
             element.drop_tree()
+    headings_in: dict[HtmlElement, int] = {}  # per teaser item, counted once
     for heading in list(root.iter(*_HEADINGS)):
         if heading.getparent() is not None and _is_teaser_heading(heading):
-            _drop_teaser(heading)
+            _drop_teaser(heading, headings_in)
+    blocks_read: set[HtmlElement] = set()  # a block of many links is read once
     for link in list(root.iter("a")):
         block = link.getparent()
-        if block is not None and block.getparent() is not None and _is_attribution_block(block):
+        if block is None or block in blocks_read:
+            continue
+        blocks_read.add(block)
+        if block.getparent() is not None and _is_attribution_block(block):
             _drop_attribution(block)
 
 
@@ -151,6 +169,27 @@ def _key(line: str) -> str:
     return re.sub(r"\W+", " ", line.lower()).strip()
 
 
+def _drop_link_farms(root: HtmlElement) -> None:
+    """Drop blocks of hundreds of links that are mostly link text (menus, tag clouds, link
+    farms) before anything else reads the page: they are never article text, and every
+    later step's work grows with them. One pass over the links."""
+    links_under: dict[HtmlElement, int] = {}
+    for link in root.iter("a"):
+        parent = link.getparent()
+        for holder in (parent, parent.getparent() if parent is not None else None):
+            if holder is not None:
+                links_under[holder] = links_under.get(holder, 0) + 1
+    for block, count in links_under.items():
+        if count < _LINK_FARM_LINKS or block.tag in ("html", "body", "main", "article"):
+            continue
+        if block.getparent() is None or block.find(".//h1") is not None:
+            continue
+        text = len("".join(block.text_content().split()))
+        linked = sum(len("".join(a.text_content().split())) for a in block.iter("a"))
+        if text and linked >= _LINK_FARM_LINK_SHARE * text:
+            block.drop_tree()
+
+
 def _is_boilerplate_block(element: HtmlElement) -> bool:
     if element.tag in ("html", "body", "main", "article"):
         return False
@@ -173,7 +212,10 @@ def _holds_article_body(element: HtmlElement) -> bool:
 
 
 def _is_attribution_block(block: HtmlElement) -> bool:
-    text = " ".join(block.text_content().split())
+    text = block.text_content()
+    if len(text) > 1000:  # an attribution line is short; no need to read a long block
+        return False
+    text = " ".join(text.split())
     return len(text) < 120 and bool(_ATTRIBUTION.match(text))
 
 
@@ -198,7 +240,7 @@ def _is_teaser_heading(heading: HtmlElement) -> bool:
     return parent is not None and parent.tag == "a"
 
 
-def _drop_teaser(heading: HtmlElement) -> None:
+def _drop_teaser(heading: HtmlElement, headings_in: dict[HtmlElement, int]) -> None:
     """Drop a teaser: a linked heading with at most a short excerpt. Its whole item goes when
     the item holds only this teaser, else the heading and the blocks after it. A linked
     heading followed by long text is a section of the article (a list article): kept."""
@@ -207,9 +249,10 @@ def _drop_teaser(heading: HtmlElement) -> None:
         heading, item = item, item.getparent()
     if item is None:
         return
-    if item.tag not in ("body", "main", "article") and item.getparent() is not None and sum(
-        1 for _ in item.iter(*_HEADINGS, "h1")
-    ) == 1:
+    if item not in headings_in:
+        headings_in[item] = sum(1 for _ in item.iter(*_HEADINGS, "h1"))
+    if item.tag not in ("body", "main", "article") and item.getparent() is not None \
+            and headings_in[item] == 1:
         parts = [item]
     else:
         parts = [heading]
@@ -222,3 +265,5 @@ def _drop_teaser(heading: HtmlElement) -> None:
     if words - len(heading.text_content().split()) <= _TEASER_MAX_WORDS:
         for part in parts:
             part.drop_tree()
+        if parts[0] is heading:
+            headings_in[item] -= 1

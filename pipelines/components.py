@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import queue
+import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from itemadapter import ItemAdapter
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
@@ -20,10 +22,10 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import ARTICLE_FIELDS, Article, Page
 from pipelines.credits import find_credit
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
-from pipelines.extraction import ArticleExtractor, Extraction
+from pipelines.extraction import ArticleExtractor, Extraction, Rejection
 from pipelines.options import dedup_options, extraction_options
-from pipelines.sources import find_source_link, parse_markup
-from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
+from pipelines.sources import SourceLink, find_source_link, parse_markup
+from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreLock, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -36,33 +38,95 @@ def _stats(crawler: Crawler) -> StatsCollector:
 
 @contextmanager
 def _timed(stats: StatsCollector, stage: str) -> Iterator[None]:
-    """Adds the CPU time of the block to the stat timing/<stage>_cpu_s."""
-    start = time.process_time()
+    """Adds the CPU time of the block (this thread's) to the stat timing/<stage>_cpu_s."""
+    start = time.thread_time()
     try:
         yield
     finally:
-        stats.inc_value(f"timing/{stage}_cpu_s", time.process_time() - start)  # type: ignore[arg-type]
+        stats.inc_value(f"timing/{stage}_cpu_s", time.thread_time() - start)  # type: ignore[arg-type]
+
+
+T = TypeVar("T")
+
+
+class _Worker:
+    """One daemon thread for a stage's heavy work, so the event loop keeps fetching, answering
+    signals and timing out while a page is parsed or written (a daemon: a page stuck in it
+    cannot keep the process alive after a forced stop). Its CPU time goes to
+    timing/<stage>_cpu_s."""
+
+    def __init__(self, stage: str) -> None:
+        self.stage = stage
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=stage, daemon=True)
+        self._thread.start()
+
+    async def run(self, stats: StatsCollector, timeout: float | None,
+                  work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` on the thread, in submission order; TimeoutError after `timeout`
+        seconds (the thread finishes the page on its own, its result unused)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def job() -> None:
+            if future.cancelled():
+                return
+            start = time.thread_time()
+            try:
+                result = work(*args)
+            except Exception as exc:  # noqa: BLE001 -- handed to the awaiting coroutine
+                loop.call_soon_threadsafe(_settle, future, None, exc)
+            else:
+                loop.call_soon_threadsafe(_settle, future, result, None)
+            finally:
+                stats.inc_value(f"timing/{self.stage}_cpu_s", time.thread_time() - start)  # type: ignore[arg-type]
+
+        self._jobs.put(job)
+        return await asyncio.wait_for(future, timeout)
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job()
+
+    def close(self) -> None:
+        self._jobs.put(None)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: Exception | None) -> None:
+    if future.done():
+        return  # timed out meanwhile
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 class ExtractionPipeline:
-    """Page -> Article (main text and metadata), or a counted DropItem."""
+    """Page -> Article (main text and metadata), or a counted DropItem. Runs on a worker
+    thread, at most EXTRACTION_PAGE_TIMEOUT seconds a page."""
 
-    def __init__(self, crawler: Crawler, extractor: ArticleExtractor) -> None:
+    def __init__(self, crawler: Crawler, extractor: ArticleExtractor, timeout: float) -> None:
         self.crawler = crawler
         self.extractor = extractor
+        self.timeout = timeout
+        self.worker = _Worker("extraction")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         # trafilatura warns about every page it finds no text in; our stats count those.
         logging.getLogger("trafilatura").setLevel(crawler.settings.get("EXTRACTION_LIBRARY_LOG_LEVEL"))
-        return cls(crawler, ArticleExtractor(extraction_options(crawler.settings)))
+        return cls(crawler, ArticleExtractor(extraction_options(crawler.settings)),
+                   crawler.settings.getfloat("EXTRACTION_PAGE_TIMEOUT"))
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
         stats = _stats(self.crawler)
-        with _timed(stats, "extraction"):
-            result = self.extractor.extract(item.html, item.url)
+        try:
+            result = await self.worker.run(stats, self.timeout, self.extractor.extract,
+                                           item.html, item.url)
+        except TimeoutError:
+            result = Rejection("timeout")
         if not isinstance(result, Extraction):
             stats.inc_value(f"extraction/dropped/{result.reason}")
             raise DropItem(f"{result.reason}: {item.url}", log_level="DEBUG")
@@ -75,27 +139,35 @@ class ExtractionPipeline:
                        html=item.html, aliases=item.aliases, redirects=item.redirects,
                        source_name=item.source_name)
 
+    def close_spider(self) -> None:
+        self.worker.close()
+
 
 class SourceLinkPipeline:
-    """Sets source_url and source_evidence from the page's own attribution."""
+    """Sets source_url, source_evidence and credited_to from the page's own attribution,
+    on a worker thread."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, timeout: float) -> None:
         self.crawler = crawler
+        self.timeout = timeout
+        self.worker = _Worker("sources")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("SOURCELINK_ENABLED"):
             raise NotConfigured("Set SOURCELINK_ENABLED to True to find source links")
-        return cls(crawler)
+        return cls(crawler, crawler.settings.getfloat("EXTRACTION_PAGE_TIMEOUT"))
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
         stats = _stats(self.crawler)
-        with _timed(stats, "sources"):
-            markup = parse_markup(item.html, item.url, item.redirects)
-            link = find_source_link(markup) if markup else None
-            item.credited_to = find_credit(markup.blocks, item.site) if markup else None
+        try:
+            link, credit = await self.worker.run(stats, self.timeout, _attribution, item)
+        except TimeoutError:
+            link, credit = None, None
+            stats.inc_value("sources/timeout")
+        item.credited_to = credit
         if link is None:
             stats.inc_value("sources/none")
         else:
@@ -104,15 +176,25 @@ class SourceLinkPipeline:
         item.html = ""  # no later stage needs it; free the memory
         return item
 
+    def close_spider(self) -> None:
+        self.worker.close()
+
+
+def _attribution(item: Article) -> tuple[SourceLink | None, str | None]:
+    markup = parse_markup(item.html, item.url, item.redirects)
+    if markup is None:
+        return None, None
+    return find_source_link(markup), find_credit(markup.blocks, item.site)
+
 
 class DedupPipeline:
-    """Assigns each article to a story (story_id, canonical_url, similarity)."""
+    """Assigns each article to a story (story_id, canonical_url, similarity). The index rows
+    a page changes go with it to StoragePipeline, which stores both in one transaction."""
 
     def __init__(self, crawler: Crawler, options: DedupOptions) -> None:
         self.crawler = crawler
         self.options = options
         self.index = StoryIndex(options)
-        self.backend: SQLiteIndexBackend | None = None
         self.stories_before: set[str] = set()  # stories loaded from earlier crawls
 
     @classmethod
@@ -126,11 +208,14 @@ class DedupPipeline:
         settings = self.crawler.settings
         if settings.getbool("STORAGE_ENABLED"):
             path = settings.get("STORAGE_SQLITE_PATH")
-            self.backend = SQLiteIndexBackend(open_store(path), path)
-            self.backend.check(self.options.fingerprint())
-            days = settings.getint("DEDUP_RETENTION_DAYS")
-            since = (datetime.now(UTC) - timedelta(days=days)).isoformat() if days > 0 else None
-            self.index.load(self.backend.load(seen_since=since))
+            backend = SQLiteIndexBackend(open_store(path), path)
+            try:
+                backend.check(self.options.fingerprint())
+                days = settings.getint("DEDUP_RETENTION_DAYS")
+                since = (datetime.now(UTC) - timedelta(days=days)).isoformat() if days > 0 else None
+                self.index.load(backend.load(seen_since=since))
+            finally:
+                backend.db.close()
             self.stories_before = set(self.index.story_ids())
             logger.info("story index: %d pages loaded from %s", len(self.index), path)
 
@@ -142,9 +227,7 @@ class DedupPipeline:
             facts = PageFacts(item.published, item.source_url, item.site, item.credited_to,
                               on_crawled_site=item.source_name is not None)
             assignment, changed = self.index.add(item.url, item.text, facts, item.aliases)
-        if self.backend is not None:
-            with _timed(stats, "storage"):
-                self.backend.save(changed)
+        item.index_pages = changed
         item.story_id = assignment.story_id
         item.similarity = assignment.similarity
         item.canonical_url = assignment.canonical.url
@@ -166,72 +249,71 @@ class DedupPipeline:
             stats.inc_value("dedup/canonical_changed")
         return item
 
-    def close_spider(self) -> None:
-        if self.backend is not None:
-            self.backend.db.close()
-
 
 class StoragePipeline:
-    """Writes each article, and its story, to the SQLite store."""
+    """Writes each article, its story and the index rows it changed to the SQLite store, in
+    one transaction per page, on a writer thread (a store another process keeps locked
+    delays the writes, not the crawl's event loop). The crawl holds the store's lock: a
+    second crawl on the same store is refused.
 
-    def __init__(self, crawler: Crawler, path: str) -> None:
+    A write that fails (disk full, lock held past STORAGE_LOCK_TIMEOUT, damaged file) is
+    never silent: it is counted (storage/errors), logged in one line, and the crawl stops
+    with finish reason "store_failed" and exit status 1. Pages not stored are fetched again
+    by the next run."""
+
+    def __init__(self, crawler: Crawler, path: str, lock_timeout: float) -> None:
         self.crawler = crawler
         self.path = path
+        self.lock_timeout = lock_timeout
         self.store: ArticleStore | None = None
+        self.lock: StoreLock | None = None
+        self.failed = False
+        self.worker = _Worker("storage")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("STORAGE_ENABLED"):
             raise NotConfigured("Set STORAGE_ENABLED to True to write the SQLite store")
-        return cls(crawler, crawler.settings.get("STORAGE_SQLITE_PATH"))
+        return cls(crawler, crawler.settings.get("STORAGE_SQLITE_PATH"),
+                   crawler.settings.getfloat("STORAGE_LOCK_TIMEOUT"))
 
     def open_spider(self) -> None:
-        self.store = ArticleStore(open_store(self.path), ARTICLE_FIELDS)
+        self.lock = StoreLock.acquire(self.path)
+        self.store = ArticleStore(open_store(self.path, self.lock_timeout), ARTICLE_FIELDS)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article) or self.store is None:
             return item
         stats = _stats(self.crawler)
+        if self.failed:
+            stats.inc_value("storage/not_stored")
+            raise DropItem(f"not stored (the store failed earlier): {item.url}", log_level="DEBUG")
         record = {k: v for k, v in ItemAdapter(item).asdict().items() if k in ARTICLE_FIELDS}
-        with _timed(stats, "storage"):
-            outcome = self.store.write(record, item.merged_stories, item.canonical_reason,
-                                       item.previous_canonical)
+        try:
+            outcome = await self.worker.run(
+                stats, None, self.store.write, record, item.merged_stories,
+                item.canonical_reason, item.previous_canonical, item.index_pages)
+        except sqlite3.Error as exc:
+            self._fail(item.url, exc)
+            stats.inc_value("storage/not_stored")
+            raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
+        item.index_pages = []
         stats.inc_value(f"storage/articles_{outcome}")
         if item.source_name and outcome != "unchanged":
             stats.inc_value(f"source/{item.source_name}/{outcome}_articles")
         return item
 
+    def _fail(self, url: str, error: sqlite3.Error) -> None:
+        _stats(self.crawler).inc_value("storage/errors")
+        logger.error("store %s failed writing %s: %s; stopping the crawl (the pages not "
+                     "stored are fetched again next run)", self.path, url, error)
+        if not self.failed and self.crawler.engine is not None:
+            self.failed = True
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store_failed"))
+
     def close_spider(self) -> None:
+        self.worker.close()
         if self.store is not None:
             self.store.db.close()
-
-
-class CrawlSummary:
-    """Logs one summary line at the end of a crawl: fetched, emitted, dropped, stories."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        extension = cls(crawler)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        return extension
-
-    def spider_closed(self, reason: str) -> None:
-        stats = _stats(self.crawler)
-        values = stats.get_stats()
-        dropped = {k.split("/", 2)[2]: v for k, v in values.items()
-                   if k.startswith("extraction/dropped/")}
-        errors = sum(v for k, v in values.items() if k.startswith("crawl/error/"))
-        logger.info(
-            "summary: fetched %d pages, emitted %d articles, dropped %s, %d new stories, "
-            "%d copies joined stories, %d errors (finish reason: %s)",
-            values.get("response_received_count", 0), values.get("item_scraped_count", 0),
-            dropped or "none", values.get("dedup/new_story", 0),
-            values.get("dedup/joined_story", 0), errors, reason,
-        )
-        stats_file = self.crawler.settings.get("CRAWL_STATS_FILE")
-        if stats_file:
-            values = {**values, "cpu_seconds": time.process_time()}
-            Path(stats_file).write_text(json.dumps(values, default=str, indent=1), "utf-8")
+        if self.lock is not None:
+            self.lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import lxml.html
@@ -81,7 +82,7 @@ class ArticleExtractor:
             return Rejection("binary body")
         # trafilatura's own loader: its parser drops comments, which would otherwise cut
         # paragraphs short in trafilatura's tree walk.
-        root = load_html(html[: self.options.max_chars])
+        root = load_html(bounded_html(html, self.options.max_chars))
         if root is None:
             return Rejection("parse error")
         metadata = read_metadata(root)
@@ -90,7 +91,7 @@ class ArticleExtractor:
         document = bare_extraction(_focus(root), url=url, options=self._trafilatura)
         if not isinstance(document, Document) or not document.text:
             return Rejection("no main text")
-        title = metadata.headline or document.title
+        title = _headline(metadata.headline or document.title)
         text = clean_text(document.text, title)
         if len(text.split()) < self.options.min_words:
             return Rejection("too short")
@@ -109,6 +110,50 @@ class ArticleExtractor:
             image=metadata.image or document.image,
             embeds=tuple(embeds),
         )
+
+
+# No headline is longer; a page claiming one is cut here rather than stored whole.
+_TITLE_MAX_CHARS = 500
+
+
+def _headline(title: str | None) -> str | None:
+    if title is None or len(title) <= _TITLE_MAX_CHARS:
+        return title
+    return title[:_TITLE_MAX_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+_BODY_START = re.compile(r"<body[\s>]", re.IGNORECASE)
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>|</(script|style)\s*>", re.IGNORECASE)
+
+
+def bounded_html(html: str, max_chars: int) -> str:
+    """`html` cut to about `max_chars` characters, keeping what extraction needs: a <head>
+    heavy with scripts and styles loses those first (never the body), and the body is cut
+    at its end. Linear in the page."""
+    if len(html) <= max_chars:
+        return html
+    body = _BODY_START.search(html)
+    if body is None:
+        return html[:max_chars]
+    head, rest = html[: body.start()], html[body.start():]
+    if len(head) > max_chars // 4:
+        head = _without_scripts(head)[: max_chars // 4]
+    return head + rest[: max_chars - len(head)]
+
+
+def _without_scripts(html: str) -> str:
+    """`html` without the contents of its <script> and <style> elements (JSON-LD included:
+    a head this large is not worth reading)."""
+    kept, position, open_tag = [], 0, None
+    for tag in _SCRIPT_OR_STYLE.finditer(html):
+        if open_tag is None and tag.group(1):
+            kept.append(html[position: tag.start()])
+            open_tag = tag.group(1).lower()
+        elif open_tag is not None and (tag.group(2) or "").lower() == open_tag:
+            position, open_tag = tag.end(), None
+    if open_tag is None:
+        kept.append(html[position:])
+    return "".join(kept)
 
 
 def _focus(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:

@@ -6,7 +6,6 @@ fill only what is missing. A field not found is None, never a guess from boilerp
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from lxml.html import HtmlElement
+
+from pipelines.jsonld import jsonld_objects
 
 _ARTICLE_TYPES = re.compile(
     r"(News|Blog|Report|Scholarly|Tech|Opinion|Analysis)?Article|BlogPosting|Posting$"
@@ -73,20 +74,9 @@ def _meta_tags(root: HtmlElement) -> dict[str, str]:
 
 
 def _jsonld_articles(root: HtmlElement) -> Iterator[dict[str, Any]]:
-    for script in root.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "null")
-        except ValueError:
-            continue
-        stack = data if isinstance(data, list) else [data]
-        while stack:
-            item = stack.pop(0)
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
-                if _ARTICLE_TYPES.search(str(item.get("@type", ""))):
-                    yield item
+    for item in jsonld_objects(root):
+        if _ARTICLE_TYPES.search(str(item.get("@type", ""))):
+            yield item
 
 
 def _text(value: Any) -> str | None:

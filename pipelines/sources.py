@@ -7,7 +7,6 @@ signal is one small function; `find_source_link` tries them from the most explic
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import lxml.html
 from lxml import etree
 
 from crawler.urls import is_private_host, normalize_url, site_of
+from pipelines.jsonld import jsonld_objects
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,12 @@ def parse_markup(html: str, url: str, redirects: Mapping[str, str] | None = None
         if (name := str(meta.get("name") or meta.get("property") or "").lower())
         in _SOURCE_META_NAMES and meta.get("content")
     )
-    jsonld = tuple(_jsonld_objects(root))
+    jsonld = tuple(jsonld_objects(root))
     anchors = tuple(_anchors(root))
+    furniture = _furniture(root)
     blocks = tuple(
         text for block in root.iter("p", "div", "span", "blockquote")
-        if (len(block) == 0 or block.tag == "p") and not _in_page_furniture(block)
+        if (len(block) == 0 or block.tag == "p") and block not in furniture
         if (text := " ".join(block.text_content().split())) and len(text) < _BLOCK_CHARS
     )
     return PageMarkup(url, canonical, og_url, meta_sources, jsonld, anchors, blocks,
@@ -242,51 +243,57 @@ def _first_attr(root: lxml.html.HtmlElement, xpath: str) -> str | None:
     return str(values[0]).strip() if values else None
 
 
-def _jsonld_objects(root: lxml.html.HtmlElement) -> Iterator[dict[str, object]]:
-    for script in root.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "null")
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                stack.extend(v for k, v in item.items() if k == "@graph")
-                yield item
+# A page with more links than this has its first and last _ANCHORS_READ // 2 read for
+# attribution (which sits at the top or after the body); the rest are menus and link lists.
+_ANCHORS_READ = 4000
 
 
 def _anchors(root: lxml.html.HtmlElement) -> Iterator[Anchor]:
     body = root.find("body")
     if body is None:
         return
-    for link in body.iter("a"):
+    links = list(body.iter("a"))
+    if len(links) > _ANCHORS_READ:
+        links = links[: _ANCHORS_READ // 2] + links[-_ANCHORS_READ // 2:]
+    leads: dict[lxml.html.HtmlElement, str] = {}
+    parents_read: set[lxml.html.HtmlElement] = set()
+    for link in links:
         href = link.get("href")
         if not href:
             continue
+        parent = link.getparent()
+        if parent is not None and parent not in parents_read:
+            parents_read.add(parent)
+            leads.update(_leads_in(parent))
         text = " ".join(link.text_content().split())
-        yield Anchor(href, text, _text_before(link))
+        yield Anchor(href, text, leads.get(link, ""))
 
 
-def _in_page_furniture(element: lxml.html.HtmlElement) -> bool:
-    """True inside the site's header, footer, navigation or sidebar."""
-    return any(a.tag in ("header", "footer", "nav", "aside") for a in element.iterancestors())
+def _furniture(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
+    """Every element inside the site's header, footer, navigation or sidebar (one pass)."""
+    inside: set[lxml.html.HtmlElement] = set()
+    for element in root.iter("header", "footer", "nav", "aside"):
+        if element not in inside:
+            inside.update(element.iterdescendants())
+    return inside
 
 
-def _text_before(link: lxml.html.HtmlElement) -> str:
-    """Up to _LEAD_CHARS of the text on the link's own line that precedes the link:
-    "Source: " in "<p>Source: <a>"; a paragraph before the link is another line."""
-    parent = link.getparent()
-    if parent is None:
-        return ""
-    pieces = [parent.text or ""]
+# Raw characters of a line kept while reading it: enough for _LEAD_CHARS once whitespace
+# is collapsed, and what keeps the pass over a parent's children linear.
+_LINE_TAIL = 8 * _LEAD_CHARS
+
+
+def _leads_in(parent: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, str]:
+    """For each <a> child of `parent`: up to _LEAD_CHARS of the text on the link's own line
+    that precedes it ("Source: " in "<p>Source: <a>"; a block before the link starts
+    another line). One pass over the children, however many links they hold."""
+    leads = {}
+    line = parent.text or ""
     for child in parent:
-        if child is link:
-            break
+        if child.tag == "a":
+            leads[child] = " ".join(line.split())[-_LEAD_CHARS:]
         if child.tag in _BLOCK_TAGS:
-            pieces = [child.tail or ""]
+            line = child.tail or ""
         else:
-            pieces.append(child.text_content() + (child.tail or ""))
-    return " ".join("".join(pieces).split())[-_LEAD_CHARS:]
+            line = (line + child.text_content() + (child.tail or ""))[-_LINE_TAIL:]
+    return leads

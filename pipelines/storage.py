@@ -6,7 +6,9 @@ written in one transaction (WAL journal), so a crash loses at most the page in f
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -46,24 +48,97 @@ class StoreError(Exception):
     """The store file cannot be used; the message names the file and what to do."""
 
 
-def open_store(path: str | Path) -> sqlite3.Connection:
-    """Open (creating if needed) the store at `path`.
+def open_store(path: str | Path, lock_timeout: float = 30) -> sqlite3.Connection:
+    """Open (creating if needed) the store at `path`. A write waits up to `lock_timeout`
+    seconds for another process's write to end, then fails.
 
     Raises:
         StoreError: when the file is not a usable SQLite database.
     """
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        connection = sqlite3.connect(str(path), timeout=lock_timeout, isolation_level=None,
+                                     check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.executescript(_SCHEMA)
     except (sqlite3.DatabaseError, OSError) as exc:
-        raise StoreError(
-            f"cannot use {path} as the Copydesk store ({exc}); point STORAGE_SQLITE_PATH "
-            "at another file or move this one away"
-        ) from None
+        raise StoreError(_unusable(path, exc)) from None
     return connection
+
+
+def _unusable(path: str | Path, exc: Exception) -> str:
+    return (f"cannot use {path} as the Copydesk store ({exc}); point STORAGE_SQLITE_PATH "
+            "at another file or move this one away")
+
+
+def check_store(path: str | Path) -> None:
+    """Check, before a crawl, that the store can be read and written: a file that is not a
+    database, has damaged pages, or is read-only fails here with one line, not later in
+    the crawl.
+
+    Raises:
+        StoreError: naming the file and the problem.
+    """
+    db = open_store(path, lock_timeout=5)
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise StoreError(f"{path} is damaged ({'; '.join(problems)}); restore a backup or "
+                             "start a new store file (STORAGE_SQLITE_PATH)")
+        db.execute("BEGIN IMMEDIATE")  # fails on a read-only file or directory
+        db.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(_unusable(path, exc)) from None
+    finally:
+        db.close()
+
+
+class StoreLock:
+    """One crawl per store: an exclusive lock on `<store>.lock`, held until release() or the
+    process ends (even by kill -9, so a crashed crawl never blocks the next one)."""
+
+    _held: dict[str, StoreLock] = {}  # per process: a crawl's stages share its lock
+
+    def __init__(self, path: Path, handle: Any) -> None:
+        self.path = path
+        self._handle = handle
+        self._users = 1
+
+    @classmethod
+    def acquire(cls, store: str | Path) -> StoreLock:
+        """Take the store's lock, or join this process's own hold of it.
+
+        Raises:
+            StoreError: when another process holds it.
+        """
+        path = Path(f"{store}.lock").resolve()
+        held = cls._held.get(str(path))
+        if held is not None:
+            held._users += 1
+            return held
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 -- held until release()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            owner = handle.read().strip() or "?"
+            handle.close()
+            raise StoreError(f"{store} is in use by another crawl (pid {owner}); wait for it to "
+                             "finish, or crawl into another store (STORAGE_SQLITE_PATH)") from None
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        lock = cls._held[str(path)] = cls(path, handle)
+        return lock
+
+    def release(self) -> None:
+        self._users -= 1
+        if self._users == 0:
+            self._held.pop(str(self.path), None)
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
 
 
 def add_missing_columns(db: sqlite3.Connection, table: str, columns: Iterable[str]) -> None:
@@ -92,8 +167,10 @@ class ArticleStore:
         add_missing_columns(self.db, "articles", self.fields)
 
     def write(self, record: dict[str, Any], merged: Sequence[str] = (),
-              canonical_reason: str | None = None, previous_canonical: str | None = None) -> str:
-        """Store one article and update its story, in one transaction.
+              canonical_reason: str | None = None, previous_canonical: str | None = None,
+              index_pages: Iterable[IndexedPage] = ()) -> str:
+        """Store one article, its story and the story index rows it changed, in one
+        transaction: a crash or a failed write leaves all of them as they were.
 
         Returns:
             "new", "updated" (the page's text changed since it was stored) or "unchanged".
@@ -102,6 +179,7 @@ class ArticleStore:
         columns = ", ".join(self.fields)
         updates = ", ".join(f"{f}=excluded.{f}" for f in self.fields if f != "url")
         with self._transaction():
+            save_index_pages(self.db, index_pages)
             before = self.db.execute("SELECT text FROM articles WHERE url=?",
                                      (record["url"],)).fetchone()
             outcome = "new" if before is None else (
@@ -220,17 +298,22 @@ class SQLiteIndexBackend:
             yield IndexedPage(url, story_id, hashes_array, facts, alias_list)
 
     def save(self, pages: Iterable[IndexedPage]) -> None:
-        columns = ("url, story_id, hashes, published, source_url, site, credited_to, aliases,"
-                   " seen_at, on_crawled_site")
-        updates = ", ".join(f"{c}=excluded.{c}" for c in columns.split(", ")[1:])
         with _Transaction(self.db):
-            self.db.executemany(
-                f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                f" ON CONFLICT(url) DO UPDATE SET {updates}",
-                [(p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.facts.published,
-                  p.facts.source_url, p.facts.site, p.facts.credited_to, json.dumps(p.aliases),
-                  _now(), int(p.facts.on_crawled_site)) for p in pages],
-            )
+            save_index_pages(self.db, pages)
+
+
+def save_index_pages(db: sqlite3.Connection, pages: Iterable[IndexedPage]) -> None:
+    """Upsert story index rows (inside the caller's transaction)."""
+    columns = ("url, story_id, hashes, published, source_url, site, credited_to, aliases,"
+               " seen_at, on_crawled_site")
+    updates = ", ".join(f"{c}=excluded.{c}" for c in columns.split(", ")[1:])
+    db.executemany(
+        f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f" ON CONFLICT(url) DO UPDATE SET {updates}",
+        [(p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.facts.published,
+          p.facts.source_url, p.facts.site, p.facts.credited_to, json.dumps(p.aliases),
+          _now(), int(p.facts.on_crawled_site)) for p in pages],
+    )
 
 
 class _Transaction:
@@ -241,4 +324,18 @@ class _Transaction:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                self._rollback()
+                raise
+        self._rollback()
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:  # SQLite may have rolled back on its own already
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the error being raised says more

@@ -65,13 +65,21 @@ CRAWL_MAX_LINKS_PER_PAGE = 1000
 # sources file's max_pages bounds each source further.
 CRAWL_MAX_PAGES_PER_SITE = 5000
 
+# After Ctrl-C or SIGTERM, requests and pages in flight get this many seconds to finish;
+# then the crawl stops at once (read by crawler.extensions.ShutdownGuard).
+CRAWL_SHUTDOWN_GRACE = 5.0
+
 # --- Output schema ----------------------------------------------------------------------
 # Feeds (-O out.jsonl) carry exactly the article fields of the output schema, defined with
 # the Article item (crawler.items.ARTICLE_FIELDS) and documented in README.md.
 FEED_EXPORT_FIELDS = ARTICLE_FIELDS
+# JSON Lines feeds write control and bidirectional-override characters from pages as
+# \uXXXX escapes: the values are the same, and the file is safe to print in a terminal.
+FEED_EXPORTERS = {"jsonlines": "crawler.exporters.SafeJsonLinesItemExporter",
+                  "jsonl": "crawler.exporters.SafeJsonLinesItemExporter"}
 
 # When set, the crawl's final stats (plus its CPU seconds) are written to this JSON file.
-# Read by pipelines.components.CrawlSummary; benchmarks and monitoring use it.
+# Read by crawler.extensions.CrawlSummary; benchmarks and monitoring use it.
 CRAWL_STATS_FILE = ""
 
 # --- Incremental crawls (read by crawler.middlewares.IncrementalCrawlMiddleware) -----------
@@ -110,14 +118,20 @@ ITEM_PIPELINES = {
     "pipelines.components.StoragePipeline": 400,
 }
 EXTENSIONS = {
-    "pipelines.components.CrawlSummary": 500,
+    "crawler.extensions.CrawlSummary": 500,
+    "crawler.extensions.ShutdownGuard": 510,
 }
 
 # --- Extraction (read by pipelines.components.ExtractionPipeline) -----------------------
 # Pages whose cleaned main text has fewer words than this are dropped as "too short".
 EXTRACTION_MIN_WORDS = 10
-# Pages larger than this many characters are cut before parsing (bounded time and memory).
+# Pages larger than this many characters are cut before parsing (bounded time and memory):
+# the body is cut, never the <head> with the page's metadata (scripts and styles go first).
 EXTRACTION_MAX_CHARS = 2_000_000
+# Extraction and source-link parsing run on worker threads; a page that takes longer than
+# this many seconds in either is dropped (extraction/dropped/timeout, sources/timeout).
+# Ordinary pages take milliseconds.
+EXTRACTION_PAGE_TIMEOUT = 20.0
 # Include trafilatura's fallback extractors (readability, jusText) when its own pass is unsure.
 EXTRACTION_FALLBACKS = True
 # trafilatura's mode after our page pruning: "precision", "recall" or "balanced". Measured
@@ -177,5 +191,10 @@ DEDUP_RETENTION_DAYS = 60
 
 # --- Storage (read by pipelines.components.StoragePipeline and DedupPipeline) ------------
 STORAGE_ENABLED = True
-# SQLite file holding articles, stories and the story index. Created if missing.
+# SQLite file holding articles, stories and the story index. Created if missing. One crawl
+# at a time per store: a second one is refused while `<file>.lock` is held.
 STORAGE_SQLITE_PATH = "copydesk.db"
+# Seconds a write waits for another process (an export, a sqlite3 shell) to release the
+# store's write lock; then the write fails and the crawl stops (finish reason store_failed,
+# exit status 1), and the next run fetches the pages that were not stored.
+STORAGE_LOCK_TIMEOUT = 60.0

@@ -131,3 +131,37 @@ class HostileServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _body_text(words: int = 300) -> str:
+    sentences = [f"The council met on day {i} and agreed the plan for district {i % 7}." for i in range(words // 12)]
+    return "".join(f"<p>{' '.join(sentences[i:i + 4])}</p>" for i in range(0, len(sentences), 4))
+
+
+def page_bombs() -> dict[str, str]:
+    """Pages built to make a parser's work grow faster than the page: each holds a real
+    article, which must come out of it, in bounded time."""
+    story = f"<article><h1>Council agrees the district plan</h1>{_body_text()}</article>"
+    many_links = "".join(f'<a href="/l/{i}">l{i}</a> ' for i in range(100_000))
+    deep_jsonld = "[" * 100_000 + "]" * 100_000
+    big_jsonld = "[" + ",".join('{"@type": "Thing", "name": "x%d"}' % i for i in range(60_000)) + "]"
+    embed_href = "https://facebook.com/" + "a" * 200_000
+    nested_embeds = '<div class="twitter-tweet">' * 200 + "".join(
+        f'<a href="https://facebook.com/{"x/" * 50}{i}">p</a>' for i in range(2000)) + "</div>" * 200
+    return {
+        "100k links in one paragraph": f"<html><body>{story}<p>{many_links}</p></body></html>",
+        "100k links in a list": f"<html><body>{story}<ul>" + "".join(
+            f'<li><a href="/l/{i}">item {i}</a></li>' for i in range(100_000)) + "</ul></body></html>",
+        "100k linked headings": f"<html><body>{story}<div>" + "".join(
+            f'<h3><a href="/t/{i}">teaser {i}</a></h3>' for i in range(100_000)) + "</div></body></html>",
+        "2 MB JSON-LD array": f'<html><head><script type="application/ld+json">{big_jsonld}</script></head>'
+                              f"<body>{story}</body></html>",
+        "JSON-LD nested 100,000 deep": f'<html><head><script type="application/ld+json">{deep_jsonld}'
+                                       f"</script></head><body>{story}</body></html>",
+        "embed regex bomb": f'<html><body><blockquote class="twitter-tweet"><a href="{embed_href}">x</a>'
+                            f"</blockquote>{nested_embeds}{story}</body></html>",
+        "1 MB title": f"<html><head><title>{'Headline ' * 110_000}</title></head><body>{story}</body></html>",
+        "3 MB head": f"<html><head><script>var x = '{'z' * 3_000_000}';</script><title>Council plan</title>"
+                     f"</head><body>{story}</body></html>",
+        "1 MB punctuation line": f"<html><body>{story}<p>{'!' * 1_000_000}</p></body></html>",
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -42,20 +43,23 @@ def test_extraction_pipeline_turns_pages_into_articles_and_counts_drops() -> Non
     pipeline = build_from_crawler(ExtractionPipeline, crawler)
     page = Page("http://roundup.test/world/dam/", (PAGES / "aggregator.html").read_text(),
                 "2026-04-02T07:00:00+00:00")
-    result = pipeline.process_item(page)
+    result = asyncio.run(pipeline.process_item(page))
     assert isinstance(result, Article) and result.title == "Dam spillway opened as river rises"
+    assert "<html" not in repr(result) and "<html" not in repr(page)  # logs never hold pages
     with pytest.raises(DropItem, match="too short: http://roundup.test/world/"):
-        pipeline.process_item(Page("http://roundup.test/world/", (PAGES / "listing.html").read_text(), "x"))
+        listing = (PAGES / "listing.html").read_text()
+        asyncio.run(pipeline.process_item(Page("http://roundup.test/world/", listing, "x")))
     assert crawler.stats.get_value("extraction/articles") == 1
     assert crawler.stats.get_value("extraction/dropped/too short") == 1
-    assert pipeline.process_item({"other": "item"}) == {"other": "item"}
+    assert asyncio.run(pipeline.process_item({"other": "item"})) == {"other": "item"}
+    assert crawler.stats.get_value("timing/extraction_cpu_s") > 0
 
 
 def test_source_pipeline_sets_source_and_credit() -> None:
     crawler = crawler_with()
     pipeline = build_from_crawler(SourceLinkPipeline, crawler)
     html = (PAGES / "aggregator.html").read_text().replace("Engineers opened", "(Globewire) — Engineers opened")
-    item = pipeline.process_item(article("http://roundup.test/world/dam/", "text", html=html))
+    item = asyncio.run(pipeline.process_item(article("http://roundup.test/world/dam/", "text", html=html)))
     assert item.source_url == "http://riverpost.test/2026/04/01/kessel-dam-spillway-opened/"
     assert item.source_evidence == "link:original article"
     assert item.credited_to == "Globewire"
@@ -73,8 +77,7 @@ def test_dedup_and_storage_pipelines_store_one_story(tmp_path: Path) -> None:
     original = "http://herald.test/bridge"
     for item in (article("http://agg.test/bridge", text, source_url=original),
                  article(original, text, published="2026-03-02")):
-        storage.process_item(dedup.process_item(item))
-    dedup.close_spider()
+        asyncio.run(storage.process_item(dedup.process_item(item)))
     storage.close_spider()
     store = read_store(tmp_path / "store.db")
     (story,) = store["stories"].values()

@@ -8,7 +8,6 @@ state, one record per article in the output schema, ordered by story.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import AbstractContextManager as ContextManager
 from contextlib import nullcontext
@@ -19,6 +18,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.items import ARTICLE_FIELDS
+from crawler.safe_text import json_line
 from pipelines.storage import StoreError, iter_articles, open_store
 
 
@@ -53,7 +53,7 @@ class Command(ScrapyCommand):
             return
         with out if out is not sys.stdout else _NoClose(out):
             for record in iter_articles(db, ARTICLE_FIELDS):
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(json_line(record) + "\n")
         db.close()
 
 

@@ -52,6 +52,11 @@ class NewsSpider(scrapy.Spider):
                      kwargs.get("sources", ""), kwargs.get("only", ""))
 
     async def start(self) -> AsyncIterator[Request]:
+        async for request in self._start_requests():
+            request.meta["start"] = True  # counted as crawl/start_pages_ok when answered
+            yield request
+
+    async def _start_requests(self) -> AsyncIterator[Request]:
         for source in self.sources:
             meta = {"source": source.name}  # for sitemap requests, outside the page budget
             for url in source.start_urls:
@@ -71,6 +76,7 @@ class NewsSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Page | Request]:
         source = self._source_of(response)
         self._count(source, "pages_fetched")
+        self._answered(response.meta)
         if not isinstance(response, HtmlResponse):
             self.crawler.stats.inc_value("crawl/skipped/not_html")
             return
@@ -103,6 +109,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         source = self._source_of(response)
+        self._answered(response.meta)
         try:
             entries = read_feed(response.body)
         except ValueError as exc:
@@ -116,12 +123,14 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("crawl/skipped/feed_entry_elsewhere")
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
+        self._answered(response.meta)
         if isinstance(response, TextResponse):
             for url in sitemaps_in_robots(response.body, response.url):
                 yield Request(url, self.parse_sitemap, errback=self.on_error, priority=5,
                               meta={"source": response.meta.get("source")})
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        self._answered(response.meta)
         try:
             kind, entries = read_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
         except ValueError as exc:
@@ -165,7 +174,10 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         error = failure.value
+        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         if isinstance(error, SkippedRequest):
+            if "not modified" in str(error):
+                self._answered(request.meta)
             return  # skipped on purpose (stored already, not modified); counted where skipped
         response = getattr(error, "response", None)
         if isinstance(error, EgressRefused):  # a name resolving to a private address
@@ -178,7 +190,6 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"crawl/error/http_{response.status}")
         else:
             self.crawler.stats.inc_value(f"crawl/error/{type(error).__name__}")
-        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         source = request.meta.get("source")
         if source:
             self.crawler.stats.inc_value(f"source/{source}/errors")
@@ -261,6 +272,10 @@ class NewsSpider(scrapy.Spider):
     def _source_of(self, response: Response) -> Source | None:
         name = response.meta.get("source")
         return next((s for s in self.sources if s.name == name), None)
+
+    def _answered(self, meta: dict[str, Any]) -> None:
+        if meta.get("start"):
+            self.crawler.stats.inc_value("crawl/start_pages_ok")
 
     def _count(self, source: Source | None, event: str) -> None:
         if source is not None:

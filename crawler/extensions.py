@@ -1,0 +1,92 @@
+"""Crawl-wide extensions: the end-of-crawl summary and a bounded shutdown."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import time
+from functools import partial
+from pathlib import Path
+from types import FrameType
+from typing import Any, Self
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class CrawlSummary:
+    """Logs one summary line at the end of a crawl: fetched, emitted, dropped, stories,
+    errors and refusals; writes the stats to CRAWL_STATS_FILE when set."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, reason: str) -> None:
+        assert self.crawler.stats is not None
+        values = self.crawler.stats.get_stats()
+        dropped = {k.split("/", 2)[2]: v for k, v in values.items()
+                   if k.startswith("extraction/dropped/")}
+        errors = sum(v for k, v in values.items()
+                     if k.startswith(("crawl/error/", "robotstxt/exception_count/", "storage/errors")))
+        refused = sum(v for k, v in values.items() if k.startswith("egress/refused/"))
+        logger.info(
+            "summary: fetched %d pages, emitted %d articles, dropped %s, %d new stories, "
+            "%d copies joined stories, %d errors, %d requests refused by the egress policy, "
+            "%d articles not stored (finish reason: %s)",
+            values.get("response_received_count", 0), values.get("item_scraped_count", 0),
+            dropped or "none", values.get("dedup/new_story", 0),
+            values.get("dedup/joined_story", 0), errors, refused,
+            values.get("storage/not_stored", 0), reason,
+        )
+        stats_file = self.crawler.settings.get("CRAWL_STATS_FILE")
+        if stats_file:
+            values = {**values, "cpu_seconds": time.process_time()}
+            Path(stats_file).write_text(json.dumps(values, default=str, indent=1), "utf-8")
+
+
+class ShutdownGuard:
+    """Bounds the wait after Ctrl-C or SIGTERM. Scrapy then lets the requests and pages in
+    flight finish, which can take up to DOWNLOAD_TIMEOUT on a slow server; after
+    CRAWL_SHUTDOWN_GRACE seconds this sends the signal again, Scrapy's forced stop. Every
+    page is stored in its own transaction, so a forced stop loses only pages in flight, and
+    the next run fetches them."""
+
+    def __init__(self, crawler: Crawler, grace: float) -> None:
+        self.crawler = crawler
+        self.grace = grace
+        self._armed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler, crawler.settings.getfloat("CRAWL_SHUTDOWN_GRACE"))
+        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
+        return extension
+
+    def engine_started(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(signum)
+            if callable(previous):  # Scrapy's graceful-shutdown handler
+                signal.signal(signum, partial(self._on_signal, previous))
+
+    def _on_signal(self, previous: Any, signum: int, frame: FrameType | None) -> None:
+        previous(signum, frame)
+        if not self._armed:
+            from twisted.internet import reactor
+
+            self._armed = True
+            reactor.callFromThread(reactor.callLater, self.grace, self._force, signum)  # type: ignore[attr-defined]
+
+    def _force(self, signum: int) -> None:
+        logger.warning("still stopping after %.0f s: stopping now; pages in flight are "
+                       "fetched again next run", self.grace)
+        os.kill(os.getpid(), signum)
