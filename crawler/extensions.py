@@ -84,7 +84,7 @@ class ShutdownGuard:
             from twisted.internet import reactor
 
             self._armed = True
-            reactor.callFromThread(reactor.callLater, self.grace, self._force, signum)  # type: ignore[attr-defined]
+            reactor.callFromThread(reactor.callLater, self.grace, self._force, signum)
 
     def _force(self, signum: int) -> None:
         logger.warning("still stopping after %.0f s: stopping now; pages in flight are "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -19,7 +20,13 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
 from crawler.egress import EgressPolicy, EgressRefused, literal_address
-from pipelines.crawl_state import is_newer, load_validators, save_validators, stored_articles
+from pipelines.crawl_state import (
+    is_newer,
+    load_validators,
+    save_validators,
+    stored_articles,
+    unfetched_sources,
+)
 from pipelines.storage import open_store
 
 logger = logging.getLogger(__name__)
@@ -36,7 +43,13 @@ def egress_policy(settings: BaseSettings) -> EgressPolicy:
 
 
 class SkippedRequest(IgnoreRequest):
-    """A request dropped on purpose by our middlewares, and counted where it was dropped."""
+    """A request dropped on purpose by our middlewares, and counted where it was dropped;
+    for a page stored by an earlier run, with its stored headline (the spider still
+    looks for the originals of copies it does not fetch again)."""
+
+    def __init__(self, message: str, stored_headline: str | None = None) -> None:
+        super().__init__(message)
+        self.stored_headline = stored_headline
 
 
 class PrivateAddressLookup(DNSLookupError):
@@ -83,7 +96,7 @@ async def _resolve(host: str) -> None:
     from twisted.internet import reactor
 
     try:
-        await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
+        await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[arg-type]
     except PrivateAddressLookup as lookup:
         raise lookup.refusal from None
     except DNSLookupError:
@@ -130,8 +143,10 @@ class IncrementalCrawlMiddleware:
         self.crawler = crawler
         self.path = path
         self.stored: dict[str, str] = {}
+        self.unfetched_sources: dict[str, str] = {}
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.pending: dict[str, tuple[str | None, str | None]] = {}
+        self.db: sqlite3.Connection | None = None  # read-only use: stored headlines
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -144,31 +159,41 @@ class IncrementalCrawlMiddleware:
         return middleware
 
     def spider_opened(self) -> None:
-        db = open_store(self.path)
+        db = self.db = open_store(self.path)
         self.stored = stored_articles(db)
+        self.unfetched_sources = unfetched_sources(db, self.stored)
         self.validators = load_validators(db)
-        db.close()
         logger.info("incremental crawl: %d stored articles, %d validators from %s",
                     len(self.stored), len(self.validators), self.path)
 
-    def process_request(self, request: Request) -> None:
+    def process_request(self, request: Request) -> Request | None:
         if request.method != "GET" or request.url.endswith("/robots.txt"):
-            return  # robots.txt must always be read in full: its rules apply to every run
+            return None  # robots.txt must always be read in full: its rules apply to every run
         stats = self.crawler.stats
         fetched_at = self.stored.get(request.url)
         if fetched_at is not None:
             if not is_newer(request.meta.get("lastmod"), fetched_at):
                 if stats:
                     stats.inc_value("incremental/skipped_stored")
-                raise SkippedRequest(f"stored already: {request.url}")
+                source = self.unfetched_sources.pop(request.url, None)
+                if source is not None and source not in self.stored:
+                    # The copy is stored but its original is not (an earlier run stopped
+                    # in between): fetch the original in the copy's place.
+                    if stats:
+                        stats.inc_value("incremental/unfetched_source_followed")
+                    return request.replace(url=source, priority=10,
+                                           meta={"source_hops": 1, "lastmod": None})
+                raise SkippedRequest(f"stored already: {request.url}",
+                                     stored_headline=self._stored_title(request.url))
             if stats:
                 stats.inc_value("incremental/refetched_changed")
-            return
+            return None
         etag, modified = self.validators.get(request.url, (None, None))
         if etag:
             request.headers.setdefault("If-None-Match", etag)
         if modified:
             request.headers.setdefault("If-Modified-Since", modified)
+        return None
 
     def process_response(self, request: Request, response: Response) -> Any:
         if response.status == 304:
@@ -184,7 +209,14 @@ class IncrementalCrawlMiddleware:
                                              modified.decode("latin-1") if modified else None)
         return response
 
+    def _stored_title(self, url: str) -> str:
+        row = self.db.execute("SELECT title FROM articles WHERE url=?", (url,)).fetchone() \
+            if self.db is not None else None
+        return str(row[0] or "") if row else ""
+
     def spider_closed(self, reason: str) -> None:
+        if self.db is not None:
+            self.db.close()
         # Validators are kept only from a crawl that finished: after an interrupted one, the
         # next run must read the listing pages again to reach what was not fetched.
         if reason == "finished" and self.pending:

@@ -26,6 +26,14 @@ def stored_articles(db: sqlite3.Connection) -> dict[str, str]:
     return fetched
 
 
+def unfetched_sources(db: sqlite3.Connection, stored: dict[str, str]) -> dict[str, str]:
+    """Stored copy URL -> the source it cites, for sources not in the store: a crawl that
+    stopped after storing a copy but before fetching its original (a failed write, a kill)
+    leaves these, and the next run, which skips the stored copy, follows them instead."""
+    rows = db.execute("SELECT url, source_url FROM articles WHERE source_url IS NOT NULL")
+    return {url: source for url, source in rows if source not in stored}
+
+
 def load_validators(db: sqlite3.Connection) -> dict[str, tuple[str | None, str | None]]:
     """URL -> (ETag, Last-Modified) saved by the last crawl that finished."""
     db.executescript(_SCHEMA)

@@ -49,6 +49,8 @@ class PageMarkup:
     #: Links this page holds that redirect elsewhere: link URL -> final URL (the spider
     #: resolves an aggregator's own redirector links, "/go/123", before the page is processed).
     redirects: Mapping[str, str] = field(default_factory=dict)
+    #: The page's headline: its first <h1>, else its <title> (for finding originals).
+    headline: str = ""
 
 
 # Link text that is itself an attribution ("Original Article", "Source", "Full story").
@@ -109,8 +111,12 @@ def parse_markup(html: str, url: str, redirects: Mapping[str, str] | None = None
         if (len(block) == 0 or block.tag == "p") and block not in furniture
         if (text := " ".join(block.text_content().split())) and len(text) < _BLOCK_CHARS
     )
+    heading = root.find(".//h1")
+    if heading is None:
+        heading = root.find(".//title")
+    headline = " ".join(heading.text_content().split())[:1000] if heading is not None else ""
     return PageMarkup(url, canonical, og_url, meta_sources, jsonld, anchors, blocks,
-                      dict(redirects or {}))
+                      dict(redirects or {}), headline)
 
 
 def links_to_resolve(markup: PageMarkup) -> list[str]:

@@ -84,8 +84,9 @@ def check_store(path: str | Path) -> None:
     try:
         problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
         if problems != ["ok"]:
-            raise StoreError(f"{path} is damaged ({'; '.join(problems)}); restore a backup or "
-                             "start a new store file (STORAGE_SQLITE_PATH)")
+            found = " ".join("; ".join(problems).split())[:300]
+            raise StoreError(f"{path} is damaged ({found}); restore a backup or start a new "
+                             "store file (STORAGE_SQLITE_PATH)")
         db.execute("BEGIN IMMEDIATE")  # fails on a read-only file or directory
         db.execute("ROLLBACK")
     except sqlite3.DatabaseError as exc:

@@ -107,6 +107,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.web = web
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a crawler hanging up on a slow or huge answer is part of the game
+
 
 class HostileServer:
     """`with HostileServer(web) as server:` serves `web` on 127.0.0.1 in a thread."""

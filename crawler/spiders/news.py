@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -23,7 +25,13 @@ from crawler.items import Page
 from crawler.middlewares import SkippedRequest
 from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, read_sources
 from crawler.urls import looks_like_listing, normalize_url, site_of
-from pipelines.sources import PageMarkup, find_source_link, links_to_resolve, parse_markup
+from pipelines.sources import (
+    PageMarkup,
+    find_source_link,
+    links_to_resolve,
+    parse_markup,
+    resolve_href,
+)
 
 
 class NewsSpider(scrapy.Spider):
@@ -43,7 +51,6 @@ class NewsSpider(scrapy.Spider):
         self.requests_made: Counter[str] = Counter()  # per source, against its max_pages
         self.site_requests: Counter[str] = Counter()  # per site, against CRAWL_MAX_PAGES_PER_SITE
         self.listings_seen: set[bytes] = set()  # fingerprints of the link sets of pages read
-        self._links = LinkExtractor(deny=[r"[?&](s|q|search)="], unique=True)
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
@@ -84,11 +91,12 @@ class NewsSpider(scrapy.Spider):
         html = decoded_html(response)
         markup = parse_markup(html, response.url)
         redirectors = links_to_resolve(markup) if markup else []
-        if source is not None and not offsite and response.meta.get("depth", 0) < source.max_depth:
-            yield from self._follow_links(source, response, redirectors)
+        if source is not None and not offsite and markup is not None \
+                and response.meta.get("depth", 0) < source.max_depth:
+            yield from self._follow_links(source, markup, redirectors)
         if looks_like_listing(response.url):
             return
-        yield from self._discover(response, offsite)
+        yield from self._discover(response.url, markup.headline if markup else "", offsite)
         page = Page(
             url=response.url, html=html,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -168,16 +176,20 @@ class NewsSpider(scrapy.Spider):
             yield from self._follow_source(markup, response.meta["hops"])
 
     def on_redirect_error(self, failure: Failure) -> Iterator[Page]:
-        self.on_error(failure)
+        list(self.on_error(failure))
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         yield request.meta["page"]  # the page itself is still worth keeping
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> Iterator[Request]:
         error = failure.value
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         if isinstance(error, SkippedRequest):
             if "not modified" in str(error):
                 self._answered(request.meta)
+            if error.stored_headline is not None:  # a page stored by an earlier run
+                source = self._source_of_meta(request.meta)
+                offsite = source is None or not source.allows(request.url)
+                yield from self._discover(request.url, error.stored_headline, offsite)
             return  # skipped on purpose (stored already, not modified); counted where skipped
         response = getattr(error, "response", None)
         if isinstance(error, EgressRefused):  # a name resolving to a private address
@@ -195,14 +207,15 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"source/{source}/errors")
         self.logger.info("failed %s: %s", request.url, failure.getErrorMessage())
 
-    def _follow_links(self, source: Source, response: HtmlResponse, skip: list[str]
+    def _follow_links(self, source: Source, markup: PageMarkup, skip: list[str]
                       ) -> Iterator[Request]:
         """Requests for the page's links on the source's sites: at most
         CRAWL_MAX_LINKS_PER_PAGE of them, none twice. A page whose set of links is the same
         as a page read before (the same listing under another URL: sort orders, views,
         session or calendar variants) is not followed again."""
-        urls = {normalize_url(link.url) for link in self._links.extract_links(response)}
-        urls = sorted(u for u in urls if source.allows(u) and u not in skip)
+        found = {url for anchor in markup.anchors
+                 if (url := resolve_href(anchor.href, markup.url)) is not None}
+        urls = sorted(u for u in found if source.allows(u) and u not in skip and _worth_following(u))
         fingerprint = hashlib.blake2b("\n".join(urls).encode(), digest_size=16).digest()
         if len(urls) > 1 and fingerprint in self.listings_seen:
             self.crawler.stats.inc_value("crawl/skipped/duplicate_listing")
@@ -250,19 +263,18 @@ class NewsSpider(scrapy.Spider):
         yield Request(source.url, self.parse, errback=self.on_error, priority=10,
                       meta={"source_hops": hops + 1})
 
-    def _discover(self, response: HtmlResponse, offsite: bool) -> Iterator[Request]:
+    def _discover(self, url: str, headline: str, offsite: bool) -> Iterator[Request]:
         """Originals nobody links: headlines of the sources' pages are matched against the
-        sitemaps of the sites that copies cite (CRAWL_DISCOVER_ORIGINALS)."""
+        sitemaps of the sites that copies cite (CRAWL_DISCOVER_ORIGINALS). Pages stored by
+        an earlier run take part too, with their stored headline."""
         if not self.settings.getbool("CRAWL_DISCOVER_ORIGINALS"):
             return
         if not offsite:
-            headline = response.xpath("string(//h1)").get() or response.xpath("string(//title)").get()
-            for url in self.headlines.add_headline(headline or ""):
-                yield self._discovered(url)
-        elif site_of(response.url) not in self.sitemap_sites:
-            self.sitemap_sites.add(site_of(response.url))
-            yield Request(_robots_url(response.url), self.parse_robots, errback=self.on_error,
-                          priority=5)
+            for found in self.headlines.add_headline(headline):
+                yield self._discovered(found)
+        elif site_of(url) not in self.sitemap_sites:
+            self.sitemap_sites.add(site_of(url))
+            yield Request(_robots_url(url), self.parse_robots, errback=self.on_error, priority=5)
 
     def _discovered(self, url: str) -> Request:
         self.crawler.stats.inc_value("crawl/originals_discovered")
@@ -270,7 +282,10 @@ class NewsSpider(scrapy.Spider):
         return Request(url, self.parse, errback=self.on_error, priority=5, meta={"source_hops": hops})
 
     def _source_of(self, response: Response) -> Source | None:
-        name = response.meta.get("source")
+        return self._source_of_meta(response.meta)
+
+    def _source_of_meta(self, meta: dict[str, Any]) -> Source | None:
+        name = meta.get("source")
         return next((s for s in self.sources if s.name == name), None)
 
     def _answered(self, meta: dict[str, Any]) -> None:
@@ -284,6 +299,16 @@ class NewsSpider(scrapy.Spider):
     def _skip(self, reason: str, response: Response, error: Exception) -> None:
         self.crawler.stats.inc_value(f"crawl/skipped/{reason}")
         self.logger.info("skipped %s: %s", response.url, error)
+
+
+# Links never followed: site search results, and files that are not pages.
+_SEARCH_QUERY = re.compile(r"[?&](s|q|search)=")
+_NOT_PAGES = frozenset(f".{extension}" for extension in IGNORED_EXTENSIONS)
+
+
+def _worth_following(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return not _SEARCH_QUERY.search(url) and path[path.rfind("."):] not in _NOT_PAGES
 
 
 def _ignored_reason(message: str) -> str:
