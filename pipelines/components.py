@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import queue
 import sqlite3
@@ -25,7 +24,8 @@ from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, Rejection
 from pipelines.options import dedup_options, extraction_options
 from pipelines.sources import SourceLink, find_source_link, parse_markup
-from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreLock, open_store
+from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
+from pipelines.store_lock import StoreLock
 
 logger = logging.getLogger(__name__)
 

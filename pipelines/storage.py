@@ -6,9 +6,7 @@ written in one transaction (WAL journal), so a crash loses at most the page in f
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -87,59 +85,13 @@ def check_store(path: str | Path) -> None:
             found = " ".join("; ".join(problems).split())[:300]
             raise StoreError(f"{path} is damaged ({found}); restore a backup or start a new "
                              "store file (STORAGE_SQLITE_PATH)")
-        db.execute("BEGIN IMMEDIATE")  # fails on a read-only file or directory
-        db.execute("ROLLBACK")
+        with _Transaction(db):  # a real write: fails on a read-only file or file system
+            db.execute("INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)",
+                       ("store_checked_at", _now()))
     except sqlite3.DatabaseError as exc:
         raise StoreError(_unusable(path, exc)) from None
     finally:
         db.close()
-
-
-class StoreLock:
-    """One crawl per store: an exclusive lock on `<store>.lock`, held until release() or the
-    process ends (even by kill -9, so a crashed crawl never blocks the next one)."""
-
-    _held: dict[str, StoreLock] = {}  # per process: a crawl's stages share its lock
-
-    def __init__(self, path: Path, handle: Any) -> None:
-        self.path = path
-        self._handle = handle
-        self._users = 1
-
-    @classmethod
-    def acquire(cls, store: str | Path) -> StoreLock:
-        """Take the store's lock, or join this process's own hold of it.
-
-        Raises:
-            StoreError: when another process holds it.
-        """
-        path = Path(f"{store}.lock").resolve()
-        held = cls._held.get(str(path))
-        if held is not None:
-            held._users += 1
-            return held
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 -- held until release()
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            owner = handle.read().strip() or "?"
-            handle.close()
-            raise StoreError(f"{store} is in use by another crawl (pid {owner}); wait for it to "
-                             "finish, or crawl into another store (STORAGE_SQLITE_PATH)") from None
-        handle.truncate(0)
-        handle.write(str(os.getpid()))
-        handle.flush()
-        lock = cls._held[str(path)] = cls(path, handle)
-        return lock
-
-    def release(self) -> None:
-        self._users -= 1
-        if self._users == 0:
-            self._held.pop(str(self.path), None)
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
 
 
 def add_missing_columns(db: sqlite3.Connection, table: str, columns: Iterable[str]) -> None:

@@ -22,7 +22,7 @@ import pytest
 from crawler.sampleweb.build import START_URLS
 from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions
 from pipelines.sources import parse_markup
-from pipelines.storage import StoreLock
+from pipelines.store_lock import StoreLock
 from tests.conftest import ROOT, crawl_env, read_store, run_crawl
 from tests.hostile import HostileServer, HostileWeb, Reply, article, html, page_bombs, redirect
 
@@ -269,6 +269,35 @@ def test_damaged_stores_end_in_one_line(proxy: Any, tmp_path: Path) -> None:
     not_a_db = run_crawl(None, tmp_path, "-a", "start_urls=http://news.example/")
     assert not_a_db.returncode == 2
     assert f"cannot use {store} as the Copydesk store" in one_line_error(not_a_db)
+
+
+def test_a_read_only_store_ends_in_one_line(proxy: Any, tmp_path: Path) -> None:
+    """Root ignores file permissions, so the store is put on a read-only bind mount."""
+    source, mounted = tmp_path / "rw", tmp_path / "ro"
+    source.mkdir()
+    mounted.mkdir()
+    _valid_store(proxy, source)
+    (source / "store.db.lock").unlink()
+    mount = subprocess.run(["mount", "--bind", str(source), str(mounted)], capture_output=True)
+    if mount.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {mount.stderr.decode().strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mounted)], check=True)
+        result = run_crawl(None, mounted, "-a", "start_urls=http://news.example/")
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
+    assert result.returncode == 2
+    assert "Read-only file system" in one_line_error(result)
+    # Without its lock file the store still cannot be written: also one line.
+    subprocess.run(["mount", "--bind", str(source), str(mounted)], check=True)
+    try:
+        (source / "store.db.lock").touch()
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mounted)], check=True)
+        result = run_crawl(None, mounted, "-a", "start_urls=http://news.example/")
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
+    assert result.returncode == 2
+    assert f"cannot use {mounted / 'store.db'} as the Copydesk store" in one_line_error(result)
 
 
 def test_a_crawl_whose_start_pages_all_fail_exits_1(tmp_path: Path) -> None:

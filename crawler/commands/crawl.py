@@ -22,7 +22,8 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from pipelines.options import check_settings, dedup_options
-from pipelines.storage import SQLiteIndexBackend, StoreError, StoreLock, check_store, open_store
+from pipelines.storage import SQLiteIndexBackend, StoreError, check_store, open_store
+from pipelines.store_lock import StoreLock
 
 
 class Command(ScrapyCrawlCommand):

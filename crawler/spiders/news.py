@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Self
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
-from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -21,6 +18,7 @@ from crawler.discovery import HeadlineMatcher
 from crawler.egress import EgressRefused
 from crawler.encoding import decoded_html
 from crawler.feeds import read_feed, read_sitemap, sitemaps_in_robots
+from crawler.frontier import Frontier
 from crawler.items import Page
 from crawler.middlewares import SkippedRequest
 from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, read_sources
@@ -40,6 +38,7 @@ class NewsSpider(scrapy.Spider):
     CRAWL_SOURCE_HOPS hops. Yields every HTML article candidate as a Page."""
 
     name = "news"
+    frontier: Frontier  # set in from_crawler, from the settings
 
     def __init__(self, start_urls: str = "", start_file: str = "", sources: str = "",
                  only: str = "", **kwargs: Any) -> None:
@@ -49,8 +48,14 @@ class NewsSpider(scrapy.Spider):
         self.headlines = HeadlineMatcher()
         self.sitemap_sites: set[str] = set()
         self.requests_made: Counter[str] = Counter()  # per source, against its max_pages
-        self.site_requests: Counter[str] = Counter()  # per site, against CRAWL_MAX_PAGES_PER_SITE
-        self.listings_seen: set[bytes] = set()  # fingerprints of the link sets of pages read
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.frontier = Frontier(crawler.settings.getint("CRAWL_MAX_LINKS_PER_PAGE"),
+                                   crawler.settings.getint("CRAWL_MAX_PAGES_PER_SITE"),
+                                   spider._count_event)
+        return spider
 
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
@@ -209,23 +214,11 @@ class NewsSpider(scrapy.Spider):
 
     def _follow_links(self, source: Source, markup: PageMarkup, skip: list[str]
                       ) -> Iterator[Request]:
-        """Requests for the page's links on the source's sites: at most
-        CRAWL_MAX_LINKS_PER_PAGE of them, none twice. A page whose set of links is the same
-        as a page read before (the same listing under another URL: sort orders, views,
-        session or calendar variants) is not followed again."""
-        found = {url for anchor in markup.anchors
-                 if (url := resolve_href(anchor.href, markup.url)) is not None}
-        urls = sorted(u for u in found if source.allows(u) and u not in skip and _worth_following(u))
-        fingerprint = hashlib.blake2b("\n".join(urls).encode(), digest_size=16).digest()
-        if len(urls) > 1 and fingerprint in self.listings_seen:
-            self.crawler.stats.inc_value("crawl/skipped/duplicate_listing")
-            return
-        self.listings_seen.add(fingerprint)
-        limit = self.settings.getint("CRAWL_MAX_LINKS_PER_PAGE")
-        if len(urls) > limit:
-            self.crawler.stats.inc_value("crawl/skipped/links_over_page_limit", len(urls) - limit)
-            urls = urls[:limit]
-        for url in urls:
+        """Requests for the page's links on the source's sites, within the frontier's bounds."""
+        urls = (url for anchor in markup.anchors
+                if (url := resolve_href(anchor.href, markup.url)) is not None
+                and source.allows(url) and url not in skip)
+        for url in self.frontier.links_to_follow(urls):
             yield from self._follow(source, url, self.parse)
 
     def _follow(self, source: Source | None, url: str, callback: Any,
@@ -238,17 +231,9 @@ class NewsSpider(scrapy.Spider):
                 self._count(source, "page_limit_reached")
                 return
             self.requests_made[source.name] += 1
-        if not self._within_site_budget(url):
+        if not self.frontier.admit(url):
             return
         yield Request(url, callback, errback=self.on_error, meta={"source": name, "lastmod": lastmod})
-
-    def _within_site_budget(self, url: str) -> bool:
-        site = site_of(url)
-        if self.site_requests[site] >= self.settings.getint("CRAWL_MAX_PAGES_PER_SITE"):
-            self.crawler.stats.inc_value("crawl/skipped/site_page_limit")
-            return False
-        self.site_requests[site] += 1
-        return True
 
     def _follow_source(self, markup: PageMarkup, hops: int) -> Iterator[Request]:
         if hops >= self.settings.getint("CRAWL_SOURCE_HOPS"):
@@ -256,7 +241,7 @@ class NewsSpider(scrapy.Spider):
         source = find_source_link(markup)
         if source is None or any(s.allows(source.url) for s in self.sources):
             return  # the sources' own sites are crawled anyway
-        if not self._within_site_budget(source.url):
+        if not self.frontier.admit(source.url):
             return
         self.crawler.stats.inc_value("crawl/source_links_followed")
         # Fetched early, so the story's original is known soon after its first copy.
@@ -288,6 +273,9 @@ class NewsSpider(scrapy.Spider):
         name = meta.get("source")
         return next((s for s in self.sources if s.name == name), None)
 
+    def _count_event(self, event: str, count: int) -> None:
+        self.crawler.stats.inc_value(event, count)
+
     def _answered(self, meta: dict[str, Any]) -> None:
         if meta.get("start"):
             self.crawler.stats.inc_value("crawl/start_pages_ok")
@@ -299,16 +287,6 @@ class NewsSpider(scrapy.Spider):
     def _skip(self, reason: str, response: Response, error: Exception) -> None:
         self.crawler.stats.inc_value(f"crawl/skipped/{reason}")
         self.logger.info("skipped %s: %s", response.url, error)
-
-
-# Links never followed: site search results, and files that are not pages.
-_SEARCH_QUERY = re.compile(r"[?&](s|q|search)=")
-_NOT_PAGES = frozenset(f".{extension}" for extension in IGNORED_EXTENSIONS)
-
-
-def _worth_following(url: str) -> bool:
-    path = urlsplit(url).path.lower()
-    return not _SEARCH_QUERY.search(url) and path[path.rfind("."):] not in _NOT_PAGES
 
 
 def _ignored_reason(message: str) -> str:
