@@ -47,9 +47,11 @@ class SkippedRequest(IgnoreRequest):
     for a page stored by an earlier run, with its stored headline (the spider still
     looks for the originals of copies it does not fetch again)."""
 
-    def __init__(self, message: str, stored_headline: str | None = None) -> None:
+    def __init__(self, message: str, stored_headline: str | None = None,
+                 stored_source: str | None = None) -> None:
         super().__init__(message)
         self.stored_headline = stored_headline
+        self.stored_source = stored_source  # the original the stored page cites
 
 
 class PrivateAddressLookup(DNSLookupError):
@@ -183,8 +185,8 @@ class IncrementalCrawlMiddleware:
                         stats.inc_value("incremental/unfetched_source_followed")
                     return request.replace(url=source, priority=10,
                                            meta={"source_hops": 1, "lastmod": None})
-                raise SkippedRequest(f"stored already: {request.url}",
-                                     stored_headline=self._stored_title(request.url))
+                title, cited = self._stored_facts(request.url)
+                raise SkippedRequest(f"stored already: {request.url}", title, cited)
             if stats:
                 stats.inc_value("incremental/refetched_changed")
             return None
@@ -209,10 +211,11 @@ class IncrementalCrawlMiddleware:
                                              modified.decode("latin-1") if modified else None)
         return response
 
-    def _stored_title(self, url: str) -> str:
-        row = self.db.execute("SELECT title FROM articles WHERE url=?", (url,)).fetchone() \
-            if self.db is not None else None
-        return str(row[0] or "") if row else ""
+    def _stored_facts(self, url: str) -> tuple[str, str | None]:
+        """The stored page's headline and the source it cites."""
+        row = self.db.execute("SELECT title, source_url FROM articles WHERE url=?",
+                              (url,)).fetchone() if self.db is not None else None
+        return (str(row[0] or ""), row[1]) if row else ("", None)
 
     def spider_closed(self, reason: str) -> None:
         if self.db is not None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
@@ -26,6 +24,7 @@ from pipelines.options import dedup_options, extraction_options
 from pipelines.sources import SourceLink, find_source_link, parse_markup
 from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
 from pipelines.store_lock import StoreLock
+from pipelines.time_limit import PageTimeLimit, PageTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -49,83 +48,31 @@ def _timed(stats: StatsCollector, stage: str) -> Iterator[None]:
 T = TypeVar("T")
 
 
-class _Worker:
-    """One daemon thread for a stage's heavy work, so the event loop keeps fetching, answering
-    signals and timing out while a page is parsed or written (a daemon: a page stuck in it
-    cannot keep the process alive after a forced stop). Its CPU time goes to
-    timing/<stage>_cpu_s."""
-
-    def __init__(self, stage: str) -> None:
-        self.stage = stage
-        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name=stage, daemon=True)
-        self._thread.start()
-
-    async def run(self, stats: StatsCollector, timeout: float | None,
-                  work: Callable[..., T], *args: Any) -> T:
-        """`work(*args)` on the thread, in submission order; TimeoutError after `timeout`
-        seconds (the thread finishes the page on its own, its result unused)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-
-        def job() -> None:
-            if future.cancelled():
-                return
-            start = time.thread_time()
-            try:
-                result = work(*args)
-            except Exception as exc:  # noqa: BLE001 -- handed to the awaiting coroutine
-                loop.call_soon_threadsafe(_settle, future, None, exc)
-            else:
-                loop.call_soon_threadsafe(_settle, future, result, None)
-            finally:
-                stats.inc_value(f"timing/{self.stage}_cpu_s", time.thread_time() - start)  # type: ignore[arg-type]
-
-        self._jobs.put(job)
-        return await asyncio.wait_for(future, timeout)
-
-    def _serve(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            job()
-
-    def close(self) -> None:
-        self._jobs.put(None)
-
-
-def _settle(future: asyncio.Future[Any], result: Any, error: Exception | None) -> None:
-    if future.done():
-        return  # timed out meanwhile
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
 class ExtractionPipeline:
-    """Page -> Article (main text and metadata), or a counted DropItem. Runs on a worker
-    thread, at most EXTRACTION_PAGE_TIMEOUT seconds a page."""
+    """Page -> Article (main text and metadata), or a counted DropItem; at most
+    EXTRACTION_PAGE_TIMEOUT seconds a page."""
 
-    def __init__(self, crawler: Crawler, extractor: ArticleExtractor, timeout: float) -> None:
+    def __init__(self, crawler: Crawler, extractor: ArticleExtractor, time_limit: PageTimeLimit
+                 ) -> None:
         self.crawler = crawler
         self.extractor = extractor
-        self.timeout = timeout
-        self.worker = _Worker("extraction")
+        self.time_limit = time_limit
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         # trafilatura warns about every page it finds no text in; our stats count those.
         logging.getLogger("trafilatura").setLevel(crawler.settings.get("EXTRACTION_LIBRARY_LOG_LEVEL"))
         return cls(crawler, ArticleExtractor(extraction_options(crawler.settings)),
-                   crawler.settings.getfloat("EXTRACTION_PAGE_TIMEOUT"))
+                   PageTimeLimit(crawler.settings.getfloat("EXTRACTION_PAGE_TIMEOUT")))
 
-    async def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
         stats = _stats(self.crawler)
         try:
-            result = await self.worker.run(stats, self.timeout, self.extractor.extract,
-                                           item.html, item.url)
-        except TimeoutError:
+            with _timed(stats, "extraction"), self.time_limit:
+                result = self.extractor.extract(item.html, item.url)
+        except PageTimeout:
             result = Rejection("timeout")
         if not isinstance(result, Extraction):
             stats.inc_value(f"extraction/dropped/{result.reason}")
@@ -139,32 +86,28 @@ class ExtractionPipeline:
                        html=item.html, aliases=item.aliases, redirects=item.redirects,
                        source_name=item.source_name)
 
-    def close_spider(self) -> None:
-        self.worker.close()
-
 
 class SourceLinkPipeline:
-    """Sets source_url, source_evidence and credited_to from the page's own attribution,
-    on a worker thread."""
+    """Sets source_url, source_evidence and credited_to from the page's own attribution."""
 
-    def __init__(self, crawler: Crawler, timeout: float) -> None:
+    def __init__(self, crawler: Crawler, time_limit: PageTimeLimit) -> None:
         self.crawler = crawler
-        self.timeout = timeout
-        self.worker = _Worker("sources")
+        self.time_limit = time_limit
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("SOURCELINK_ENABLED"):
             raise NotConfigured("Set SOURCELINK_ENABLED to True to find source links")
-        return cls(crawler, crawler.settings.getfloat("EXTRACTION_PAGE_TIMEOUT"))
+        return cls(crawler, PageTimeLimit(crawler.settings.getfloat("EXTRACTION_PAGE_TIMEOUT")))
 
-    async def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
         stats = _stats(self.crawler)
         try:
-            link, credit = await self.worker.run(stats, self.timeout, _attribution, item)
-        except TimeoutError:
+            with _timed(stats, "sources"), self.time_limit:
+                link, credit = _attribution(item)
+        except PageTimeout:
             link, credit = None, None
             stats.inc_value("sources/timeout")
         item.credited_to = credit
@@ -175,9 +118,6 @@ class SourceLinkPipeline:
             stats.inc_value(f"sources/found/{link.evidence.split(':')[0]}")
         item.html = ""  # no later stage needs it; free the memory
         return item
-
-    def close_spider(self) -> None:
-        self.worker.close()
 
 
 def _attribution(item: Article) -> tuple[SourceLink | None, str | None]:
@@ -252,14 +192,14 @@ class DedupPipeline:
 
 class StoragePipeline:
     """Writes each article, its story and the index rows it changed to the SQLite store, in
-    one transaction per page, on a writer thread (a store another process keeps locked
-    delays the writes, not the crawl's event loop). The crawl holds the store's lock: a
-    second crawl on the same store is refused.
+    one transaction per page. The crawl holds the store's lock: a second crawl on the same
+    store is refused. A store another process keeps write-locked (an export, a sqlite3
+    shell) is waited for without stopping the event loop, up to STORAGE_LOCK_TIMEOUT.
 
-    A write that fails (disk full, lock held past STORAGE_LOCK_TIMEOUT, damaged file) is
-    never silent: it is counted (storage/errors), logged in one line, and the crawl stops
-    with finish reason "store_failed" and exit status 1. Pages not stored are fetched again
-    by the next run."""
+    A write that fails (disk full, lock held past the timeout, damaged file) is never
+    silent: it is counted (storage/errors), logged in one line, and the crawl stops with
+    finish reason "store_failed" and exit status 1. Pages not stored are fetched again by
+    the next run."""
 
     def __init__(self, crawler: Crawler, path: str, lock_timeout: float) -> None:
         self.crawler = crawler
@@ -268,7 +208,7 @@ class StoragePipeline:
         self.store: ArticleStore | None = None
         self.lock: StoreLock | None = None
         self.failed = False
-        self.worker = _Worker("storage")
+        self._writes_in_order = asyncio.Lock()  # first come, first written
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -279,29 +219,44 @@ class StoragePipeline:
 
     def open_spider(self) -> None:
         self.lock = StoreLock.acquire(self.path)
-        self.store = ArticleStore(open_store(self.path, self.lock_timeout), ARTICLE_FIELDS)
+        # SQLite's own wait blocks the thread: keep it short and wait here instead.
+        self.store = ArticleStore(open_store(self.path, lock_timeout=_LOCK_POLL_S), ARTICLE_FIELDS)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article) or self.store is None:
             return item
         stats = _stats(self.crawler)
-        if self.failed:
-            stats.inc_value("storage/not_stored")
-            raise DropItem(f"not stored (the store failed earlier): {item.url}", log_level="DEBUG")
         record = {k: v for k, v in ItemAdapter(item).asdict().items() if k in ARTICLE_FIELDS}
-        try:
-            outcome = await self.worker.run(
-                stats, None, self.store.write, record, item.merged_stories,
-                item.canonical_reason, item.previous_canonical, item.index_pages)
-        except sqlite3.Error as exc:
-            self._fail(item.url, exc)
-            stats.inc_value("storage/not_stored")
-            raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
+        async with self._writes_in_order:
+            if self.failed:
+                stats.inc_value("storage/not_stored")
+                raise DropItem(f"not stored (the store failed): {item.url}", log_level="DEBUG")
+            try:
+                outcome = await self._write(stats, record, item)
+            except sqlite3.Error as exc:
+                self._fail(item.url, exc)
+                stats.inc_value("storage/not_stored")
+                raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
         item.index_pages = []
         stats.inc_value(f"storage/articles_{outcome}")
         if item.source_name and outcome != "unchanged":
             stats.inc_value(f"source/{item.source_name}/{outcome}_articles")
         return item
+
+    async def _write(self, stats: StatsCollector, record: dict[str, Any], item: Article) -> str:
+        assert self.store is not None
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                with _timed(stats, "storage"):
+                    return self.store.write(record, item.merged_stories, item.canonical_reason,
+                                            item.previous_canonical, item.index_pages)
+            except sqlite3.OperationalError as exc:
+                busy = exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                if not busy or time.monotonic() > deadline:
+                    raise
+                stats.inc_value("storage/lock_waits")
+                await asyncio.sleep(_LOCK_POLL_S)
 
     def _fail(self, url: str, error: sqlite3.Error) -> None:
         _stats(self.crawler).inc_value("storage/errors")
@@ -312,8 +267,12 @@ class StoragePipeline:
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store_failed"))
 
     def close_spider(self) -> None:
-        self.worker.close()
         if self.store is not None:
             self.store.db.close()
         if self.lock is not None:
             self.lock.release()
+
+
+# How long one try at a write waits for another process's lock before the crawl's event
+# loop gets control back (then it tries again, up to STORAGE_LOCK_TIMEOUT).
+_LOCK_POLL_S = 0.1

@@ -43,15 +43,15 @@ def test_extraction_pipeline_turns_pages_into_articles_and_counts_drops() -> Non
     pipeline = build_from_crawler(ExtractionPipeline, crawler)
     page = Page("http://roundup.test/world/dam/", (PAGES / "aggregator.html").read_text(),
                 "2026-04-02T07:00:00+00:00")
-    result = asyncio.run(pipeline.process_item(page))
+    result = pipeline.process_item(page)
     assert isinstance(result, Article) and result.title == "Dam spillway opened as river rises"
     assert "<html" not in repr(result) and "<html" not in repr(page)  # logs never hold pages
     with pytest.raises(DropItem, match="too short: http://roundup.test/world/"):
         listing = (PAGES / "listing.html").read_text()
-        asyncio.run(pipeline.process_item(Page("http://roundup.test/world/", listing, "x")))
+        pipeline.process_item(Page("http://roundup.test/world/", listing, "x"))
     assert crawler.stats.get_value("extraction/articles") == 1
     assert crawler.stats.get_value("extraction/dropped/too short") == 1
-    assert asyncio.run(pipeline.process_item({"other": "item"})) == {"other": "item"}
+    assert pipeline.process_item({"other": "item"}) == {"other": "item"}
     assert crawler.stats.get_value("timing/extraction_cpu_s") > 0
 
 
@@ -59,7 +59,7 @@ def test_source_pipeline_sets_source_and_credit() -> None:
     crawler = crawler_with()
     pipeline = build_from_crawler(SourceLinkPipeline, crawler)
     html = (PAGES / "aggregator.html").read_text().replace("Engineers opened", "(Globewire) — Engineers opened")
-    item = asyncio.run(pipeline.process_item(article("http://roundup.test/world/dam/", "text", html=html)))
+    item = pipeline.process_item(article("http://roundup.test/world/dam/", "text", html=html))
     assert item.source_url == "http://riverpost.test/2026/04/01/kessel-dam-spillway-opened/"
     assert item.source_evidence == "link:original article"
     assert item.credited_to == "Globewire"
@@ -104,3 +104,20 @@ def test_bad_settings_fail_at_startup_naming_the_setting(setting: str, value: An
 def test_stages_can_be_switched_off(pipeline: Any, setting: str) -> None:
     with pytest.raises(NotConfigured, match=setting):
         build_from_crawler(pipeline, crawler_with(**{setting: False}))
+
+
+def test_a_page_over_its_time_limit_is_dropped_and_counted() -> None:
+    crawler = crawler_with(EXTRACTION_PAGE_TIMEOUT=0.2)
+    pipeline = build_from_crawler(ExtractionPipeline, crawler)
+
+    def endless(html: str, url: str) -> Any:
+        while True:
+            pass
+
+    pipeline.extractor.extract = endless  # a step the bounds missed
+    with pytest.raises(DropItem, match="timeout: http://slow.test/"):
+        pipeline.process_item(Page("http://slow.test/", "<html></html>", "x"))
+    assert crawler.stats.get_value("extraction/dropped/timeout") == 1
+    page = Page("http://roundup.test/world/dam/", (PAGES / "aggregator.html").read_text(), "x")
+    pipeline.extractor = build_from_crawler(ExtractionPipeline, crawler).extractor
+    assert isinstance(pipeline.process_item(page), Article)  # the limit is off again

@@ -195,6 +195,9 @@ class NewsSpider(scrapy.Spider):
                 source = self._source_of_meta(request.meta)
                 offsite = source is None or not source.allows(request.url)
                 yield from self._discover(request.url, error.stored_headline, offsite)
+                if error.stored_source and not any(s.allows(error.stored_source) for s in self.sources):
+                    # As if its source link were followed: the cited site's sitemaps are read.
+                    yield from self._discover(error.stored_source, "", offsite=True)
             return  # skipped on purpose (stored already, not modified); counted where skipped
         response = getattr(error, "response", None)
         if isinstance(error, EgressRefused):  # a name resolving to a private address
