@@ -15,6 +15,8 @@ from typing import Any, Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from pipelines.time_limit import PageTimeLimit
+
 logger = logging.getLogger(__name__)
 
 
@@ -57,7 +59,8 @@ class CrawlSummary:
 class ShutdownGuard:
     """Bounds the wait after Ctrl-C or SIGTERM. Scrapy then lets the requests and pages in
     flight finish, which can take up to DOWNLOAD_TIMEOUT on a slow server; after
-    CRAWL_SHUTDOWN_GRACE seconds this sends the signal again, Scrapy's forced stop. Every
+    CRAWL_SHUTDOWN_GRACE seconds this sends the signal again, Scrapy's forced stop. A page
+    being extracted gets at most one more second. Every
     page is stored in its own transaction, so a forced stop loses only pages in flight, and
     the next run fetches them."""
 
@@ -80,6 +83,7 @@ class ShutdownGuard:
 
     def _on_signal(self, previous: Any, signum: int, frame: FrameType | None) -> None:
         previous(signum, frame)
+        PageTimeLimit.cut_short(1.0)  # the page being extracted, if any, ends within 1 s
         if not self._armed:
             from twisted.internet import reactor
 

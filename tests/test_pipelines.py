@@ -121,3 +121,23 @@ def test_a_page_over_its_time_limit_is_dropped_and_counted() -> None:
     page = Page("http://roundup.test/world/dam/", (PAGES / "aggregator.html").read_text(), "x")
     pipeline.extractor = build_from_crawler(ExtractionPipeline, crawler).extractor
     assert isinstance(pipeline.process_item(page), Article)  # the limit is off again
+
+
+def test_the_time_limit_holds_when_library_code_swallows_the_first_interrupt() -> None:
+    crawler = crawler_with(EXTRACTION_PAGE_TIMEOUT=0.2)
+    pipeline = build_from_crawler(ExtractionPipeline, crawler)
+    swallowed = []
+
+    def careless(html: str, url: str) -> Any:
+        try:
+            while True:
+                pass
+        except Exception as exc:  # noqa: BLE001 -- as some libraries do, then go on
+            swallowed.append(exc)
+        while True:
+            pass
+
+    pipeline.extractor.extract = careless
+    with pytest.raises(DropItem, match="timeout"):
+        pipeline.process_item(Page("http://slow.test/", "<html></html>", "x"))
+    assert swallowed  # the first interrupt was caught, a later one ended the page
