@@ -10,6 +10,7 @@ resolves to; crawler.middlewares applies them to every request and every connect
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+# A host name as it reaches us (Scrapy writes international names in their xn-- form).
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
 
 
 class EgressRefused(Exception):
@@ -125,9 +128,16 @@ class EgressPolicy:
         host = (parts.hostname or "").lower()
         if not host:
             raise EgressRefused("bad_url", url)
+        if parts.username is not None or parts.password is not None:
+            # No article link carries credentials; "http://127.0.0.1:80@x/" style URLs
+            # exist to make two URL parsers disagree on the host.
+            raise EgressRefused("userinfo", url)
         if port is None:
             port = 443 if parts.scheme.lower() == "https" else 80
         address = literal_address(host)
+        if address is None and not _HOST_NAME.fullmatch(host):
+            # "%31%32%37.0.0.1" is 127.0.0.1 to a parser that decodes it (browsers do).
+            raise EgressRefused("bad_host", url)
         if self._allowed(host, address, port):
             return
         if address is not None and not is_public_address(address):

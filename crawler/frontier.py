@@ -49,7 +49,7 @@ class Frontier:
         chosen = sorted({u for u in urls if worth_following(u)})
         fingerprint = hashlib.blake2b("\n".join(chosen).encode(), digest_size=16).digest()
         if len(chosen) > 1 and fingerprint in self._listings_seen:
-            self.count("crawl/skipped/duplicate_listing", 1)
+            self.count("crawl/skipped/same_links_as_another_page", 1)
             return []
         self._listings_seen.add(fingerprint)
         if len(chosen) > self.max_links_per_page:

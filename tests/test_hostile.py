@@ -131,7 +131,7 @@ def test_the_same_listing_under_another_url_is_not_followed_again(tmp_path: Path
     with HostileServer(web) as server:
         result = run_crawl(server.url, tmp_path, "-a", "start_urls=http://dup.test/", *FAST)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert stats_of(tmp_path)["crawl/skipped/duplicate_listing"] == 2
+    assert stats_of(tmp_path)["crawl/skipped/same_links_as_another_page"] == 2
 
 
 # --- Drops that used to go uncounted -----------------------------------------------------
