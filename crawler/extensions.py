@@ -1,4 +1,4 @@
-"""Crawl-wide extensions: the end-of-crawl summary and a bounded shutdown."""
+"""Crawl-wide extensions: a progress line, the end-of-crawl summary, a bounded shutdown."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
 from pipelines.time_limit import PageTimeLimit
 
@@ -94,3 +96,53 @@ class ShutdownGuard:
         logger.warning("still stopping after %.0f s: stopping now; pages in flight are "
                        "fetched again next run", self.grace)
         os.kill(os.getpid(), signum)
+
+
+class ProgressLine:
+    """On a terminal, one line rewritten every CRAWL_PROGRESS_INTERVAL seconds: pages
+    fetched, articles stored, stories, pages per second, requests queued. Nothing is
+    written when standard error is not a terminal (logs, cron, CI)."""
+
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self._loop: Any = None
+        self._started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        interval = crawler.settings.getfloat("CRAWL_PROGRESS_INTERVAL")
+        if interval <= 0 or not sys.stderr.isatty():
+            raise NotConfigured("progress is shown on a terminal, every CRAWL_PROGRESS_INTERVAL s")
+        extension = cls(crawler, interval)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self) -> None:
+        from twisted.internet.task import LoopingCall
+
+        self._started = time.monotonic()
+        self._loop = LoopingCall(self.show)
+        self._loop.start(self.interval, now=False)
+
+    def show(self) -> None:
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        pages = int(stats.get("response_received_count", 0))
+        stored = sum(int(v) for k, v in stats.items()
+                     if k in ("storage/articles_new", "storage/articles_updated"))
+        stories = int(stats.get("dedup/new_story", 0))
+        rate = pages / max(time.monotonic() - self._started, 1e-9)
+        engine = self.crawler.engine
+        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+        queued = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else 0
+        sys.stderr.write(f"\r\x1b[K{pages:,} pages, {stored:,} articles, {stories:,} stories, "
+                         f"{rate:,.1f} pages/s, {queued:,} queued")
+        sys.stderr.flush()
+
+    def spider_closed(self) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()

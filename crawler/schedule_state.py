@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +42,20 @@ def due_sources(sources: Sequence[Source], last_finished: dict[str, datetime],
             or now - last_finished[s.name] >= timedelta(minutes=s.interval_minutes)]
 
 
-def seconds_until_due(sources: Sequence[Source], last_finished: dict[str, datetime],
-                      now: datetime) -> float:
-    waits = [(last_finished[s.name] + timedelta(minutes=s.interval_minutes) - now).total_seconds()
-             if s.name in last_finished else 0.0 for s in sources]
-    return max(min(waits, default=0.0), 0.0)
+def next_due(sources: Sequence[Source], last_finished: dict[str, datetime],
+             now: datetime) -> tuple[str, float]:
+    """The source due soonest and the seconds until it is due (0 when due now)."""
+    waits = [((last_finished[s.name] + timedelta(minutes=s.interval_minutes) - now).total_seconds()
+              if s.name in last_finished else 0.0, s.name) for s in sources]
+    wait, name = min(waits, default=(0.0, ""))
+    return name, max(wait, 0.0)
+
+
+def when_due(name: str, seconds: float) -> str:
+    """'next: source NAME is due in 12 min (at 14:05 UTC)'."""
+    at = (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%H:%M UTC")
+    minutes = max(1, round(seconds / 60))
+    return f"next: source {name} is due in {minutes} min (at {at})"
 
 
 def source_summary(name: str, stats: dict[str, Any], finish_reason: str) -> str:

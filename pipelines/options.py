@@ -6,7 +6,8 @@ The option classes' fields are the settings' names without their prefix
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from crawler.egress import EgressPolicy
@@ -62,6 +63,12 @@ def check_settings(s: BaseSettings) -> None:
     """Raise SettingsError for any setting that would otherwise fail once the crawl runs."""
     extraction_options(s)
     dedup_options(s)
+    for name in ("DOWNLOAD_TIMEOUT", "STORAGE_LOCK_TIMEOUT"):
+        if _read(s, name, s.getfloat) <= 0:
+            raise SettingsError(f"bad setting {name}: must be more than 0, got {s.get(name)!r}")
+    for name in ("EXTRACTION_PAGE_TIMEOUT", "CRAWL_SHUTDOWN_GRACE", "DOWNLOAD_DELAY"):
+        if _read(s, name, s.getfloat) < 0:
+            raise SettingsError(f"bad setting {name}: must be 0 or more, got {s.get(name)!r}")
     try:
         EgressPolicy(s.getlist("EGRESS_ALLOW"))
     except ValueError as exc:
@@ -69,9 +76,35 @@ def check_settings(s: BaseSettings) -> None:
     for name in ("CRAWL_SOURCE_HOPS", "CRAWL_SITEMAPS_PER_INDEX", "DEDUP_RETENTION_DAYS"):
         if _read(s, name, s.getint) < 0:
             raise SettingsError(f"bad setting {name}: must be 0 or more, got {s.get(name)!r}")
-    for name in ("CRAWL_MAX_LINKS_PER_PAGE", "CRAWL_MAX_PAGES_PER_SITE"):
+    for name in ("CRAWL_MAX_LINKS_PER_PAGE", "CRAWL_MAX_PAGES_PER_SITE", "CONCURRENT_REQUESTS",
+                 "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS"):
         if _read(s, name, s.getint) < 1:
             raise SettingsError(f"bad setting {name}: must be 1 or more, got {s.get(name)!r}")
+
+
+#: Prefixes of Copydesk's own settings: a name with one of them must be a known setting.
+PROJECT_PREFIXES = ("CRAWL_", "EXTRACTION_", "SOURCELINK_", "DEDUP_", "STORAGE_", "INCREMENTAL_",
+                    "EGRESS_")
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """' (did you mean X?)' for the closest known name, or ''."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_setting_names(given: Iterable[str], known: Iterable[str]) -> None:
+    """Raise SettingsError for a setting given on the command line that nothing reads: a
+    Copydesk-prefixed name that is not one of ours, or any name very close to a known one
+    (a typo). Other unknown names pass (settings of a user's own extensions)."""
+    known = set(known)
+    for name in given:
+        if name in known:
+            continue
+        hint = did_you_mean(name, known)
+        if name.startswith(PROJECT_PREFIXES) or difflib.get_close_matches(
+                name, list(known), n=1, cutoff=0.9):
+            raise SettingsError(f"unknown setting {name}{hint}")
 
 
 def _read(s: BaseSettings, name: str, convert: Callable[[str], T]) -> T:

@@ -41,6 +41,9 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # Let errors (404, 500) reach the spider's errback so they are counted, not silently ignored.
 HTTPERROR_ALLOW_ALL = False
 LOG_LEVEL = "INFO"
+# Scrapy's dump of every stat as a Python dict at the end of the log: `scrapy crawl` prints a
+# readable summary instead, and CRAWL_STATS_FILE holds them all.
+STATS_DUMP = False
 # No control servers inside the crawl process: Scrapy's telnet console and its remote-control
 # HTTP server both run code sent to them.
 TELNETCONSOLE_ENABLED = False
@@ -64,6 +67,10 @@ CRAWL_MAX_LINKS_PER_PAGE = 1000
 # links, sitemaps and source links ask for: a bound on traps that invent endless URLs. A
 # sources file's max_pages bounds each source further.
 CRAWL_MAX_PAGES_PER_SITE = 5000
+
+# On a terminal, a progress line (pages, articles, stories, rate, queue) is rewritten every
+# this many seconds (read by crawler.extensions.ProgressLine); 0 turns it off.
+CRAWL_PROGRESS_INTERVAL = 5.0
 
 # After Ctrl-C or SIGTERM, requests and pages in flight get this many seconds to finish;
 # then the crawl stops at once (read by crawler.extensions.ShutdownGuard).
@@ -120,6 +127,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.CrawlSummary": 500,
     "crawler.extensions.ShutdownGuard": 510,
+    "crawler.extensions.ProgressLine": 520,
 }
 
 # --- Extraction (read by pipelines.components.ExtractionPipeline) -----------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,6 +50,9 @@ def test_once_runs_what_is_due_then_nothing_until_the_interval_passes(proxy: Sam
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert again.returncode == 0
     assert not [line for line in again.stdout.splitlines() if line.startswith("source ")]
+    # Says when the next source is due (every source runs every 30 minutes).
+    assert re.fullmatch(r"nothing is due; next: source (newsdigest|autoblog|herald-feed) is due in 30 min \(at \d\d:\d\d UTC\)",
+                        again.stdout.strip()), again.stdout
 
 
 def test_bad_sources_file_is_a_one_line_error(proxy: SampleWebServer, tmp_path: Path) -> None:

@@ -20,14 +20,47 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.project import get_project_settings
 
-from pipelines.options import check_settings, dedup_options
+from crawler.summary import summary_lines
+from pipelines.options import check_setting_names, check_settings, dedup_options
 from pipelines.storage import SQLiteIndexBackend, StoreError, check_store, open_store
 from pipelines.store_lock import StoreLock
 
 
+# The settings a user of `crawl` most often changes (all are in settings/__init__.py).
+_KEY_SETTINGS = (
+    "STORAGE_SQLITE_PATH", "CRAWL_SOURCE_HOPS", "CRAWL_DISCOVER_ORIGINALS",
+    "CRAWL_MAX_LINKS_PER_PAGE", "CRAWL_MAX_PAGES_PER_SITE", "CRAWL_STATS_FILE",
+    "EGRESS_ALLOW", "EXTRACTION_MIN_WORDS", "DEDUP_MIN_OVERLAP", "DEDUP_RETENTION_DAYS",
+    "INCREMENTAL_ENABLED", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
+)
+
+
 class Command(ScrapyCrawlCommand):
     store_lock: StoreLock | None = None
+
+    def long_desc(self) -> str:
+        lines = [
+            "Crawl news sites (spider 'news'), extract the articles, find their originals, merge",
+            "copies into stories and store them (exit status: 0 finished, 1 data lost or",
+            "nothing fetched, 2 a mistake in the command or an unusable store).",
+            "",
+            "Spider arguments (-a NAME=VALUE):",
+            "  start_urls   comma-separated home or section pages of the sites to crawl",
+            "  start_file   a file of start URLs, one a line (# comments)",
+            "  sources      a sources file (TOML, see sources.example.toml)",
+            "  only         with sources: the names of the sources to crawl, comma-separated",
+            "",
+            "Settings that matter (-s NAME=VALUE; every one is documented in settings/__init__.py):",
+        ]
+        settings = get_project_settings()
+        lines += [f"  {name} = {settings.get(name)!r}" for name in _KEY_SETTINGS]
+        return "\n".join(lines)
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep long_desc's lines
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -39,6 +72,8 @@ class Command(ScrapyCrawlCommand):
             self._fail(f"no spider named {args[0]!r}")
         check = getattr(spider_class, "check_arguments", None)
         try:
+            check_setting_names([item.split("=", 1)[0] for item in opts.set or []],
+                                known_setting_names())
             check_settings(self.settings)
             if check is not None:
                 check(**opts.spargs)
@@ -58,7 +93,10 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        problem = crawl_problem(crawler.stats.get_stats() if crawler.stats else {})
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        # Printed, not logged: the summary stays when the log is quiet (-L WARNING).
+        print("\n".join(summary_lines(stats)), file=sys.stderr)
+        problem = crawl_problem(stats)
         if problem:
             print(f"error: {problem}", file=sys.stderr)
             self.exitcode = 1
@@ -67,6 +105,16 @@ class Command(ScrapyCrawlCommand):
     def _fail(message: str) -> None:
         print(f"error: {message}", file=sys.stderr)
         sys.exit(2)
+
+
+def known_setting_names() -> set[str]:
+    """Every setting Scrapy or Copydesk defines."""
+    import scrapy.settings.default_settings as scrapy_defaults
+
+    import settings as project_settings
+
+    return {name for module in (scrapy_defaults, project_settings) for name in vars(module)
+            if name.isupper()}
 
 
 def prepare_store(settings: BaseSettings) -> StoreLock:

@@ -1,18 +1,22 @@
-"""`scrapy export -o FILE`: the store's articles as JSON Lines, as they stand now.
+"""`scrapy export -o FILE`: the store's articles as they stand now, JSON Lines or CSV.
 
 Feeds written during a crawl (`-O`) carry each story's canonical URL as known when the page
 was processed; the store is updated as better evidence arrives. This writes the current
-state, one record per article in the output schema, ordered by story.
+state, one record per article in the output schema, ordered by story. The format follows
+the file's suffix (`.csv`, else JSON Lines) or `--format`; `-o -` writes to stdout, and a
+reader that stops early (`| head`) ends the export quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import os
 import sys
-from contextlib import AbstractContextManager as ContextManager
-from contextlib import nullcontext
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -21,20 +25,24 @@ from crawler.items import ARTICLE_FIELDS
 from crawler.safe_text import json_line
 from pipelines.storage import StoreError, iter_articles, open_store
 
+FORMATS = ("jsonl", "csv")
+
 
 class Command(ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "-o FILE"
+        return "-o FILE [--format jsonl|csv]"
 
     def short_desc(self) -> str:
-        return "Write the stored articles as JSON Lines (current story ids and originals)"
+        return "Write the stored articles as JSON Lines or CSV (current story ids and originals)"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-o", "--output", metavar="FILE", help="JSON Lines file ('-': stdout)")
+        parser.add_argument("-o", "--output", metavar="FILE", help="output file ('-': stdout)")
+        parser.add_argument("--format", choices=FORMATS,
+                            help="jsonl or csv (default: from the file's suffix, else jsonl)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not opts.output:
@@ -44,25 +52,35 @@ class Command(ScrapyCommand):
             print(f"error: no store at {path} (set STORAGE_SQLITE_PATH)", file=sys.stderr)
             self.exitcode = 2
             return
+        form = opts.format or ("csv" if opts.output.lower().endswith(".csv") else "jsonl")
         try:
             db = open_store(path)
-            out = sys.stdout if opts.output == "-" else open(opts.output, "w", encoding="utf-8")
+            out = sys.stdout if opts.output == "-" else open(opts.output, "w", encoding="utf-8",
+                                                              newline="")
         except (StoreError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
             return
-        with out if out is not sys.stdout else _NoClose(out):
-            for record in iter_articles(db, ARTICLE_FIELDS):
-                out.write(json_line(record) + "\n")
-        db.close()
+        try:
+            write_records(out, iter_articles(db, ARTICLE_FIELDS), form)
+            out.flush()
+        except BrokenPipeError:
+            # The reader is gone (`| head`): stop quietly, and keep Python's exit flush quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        finally:
+            if out is not sys.stdout:
+                out.close()
+            db.close()
 
 
-class _NoClose:
-    def __init__(self, stream: object) -> None:
-        self.stream = stream
-
-    def __enter__(self) -> object:
-        return self.stream
-
-    def __exit__(self, *exc: object) -> None:
-        pass
+def write_records(out: TextIO, records: Iterable[dict[str, Any]], form: str) -> None:
+    """Records in the output schema as JSON Lines, or as CSV with a header row (lists as
+    JSON text; control and bidi characters escaped in JSON Lines)."""
+    if form == "jsonl":
+        for record in records:
+            out.write(json_line(record) + "\n")
+        return
+    writer = csv.DictWriter(out, fieldnames=ARTICLE_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in record.items()})

@@ -23,7 +23,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.schedule_state import RunLog, due_sources, seconds_until_due, source_summary
+from crawler.schedule_state import RunLog, due_sources, next_due, source_summary, when_due
 from crawler.sources import load_sources
 from pipelines.options import check_settings
 from pipelines.storage import StoreError
@@ -75,14 +75,24 @@ class Command(ScrapyCommand):
         self.child: subprocess.Popen[bytes] | None = None
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
+        announced = ""
         while not self.stop.is_set():
             due = due_sources(self.sources, self.runs.last_finished(), datetime.now(UTC))
             if due:
                 self._crawl([s.name for s in due])
+                announced = ""
+            elif opts.once:
+                print("nothing is due; " + when_due(*self._next()), flush=True)
             if opts.once or self.stop.is_set():
                 break
-            wait = seconds_until_due(self.sources, self.runs.last_finished(), datetime.now(UTC))
+            name, wait = self._next()
+            if wait >= 1 and name != announced:  # once per wait, not every poll
+                print(when_due(name, wait), flush=True)
+                announced = name
             self.stop.wait(min(max(wait, 1.0), _POLL_SECONDS))
+
+    def _next(self) -> tuple[str, float]:
+        return next_due(self.sources, self.runs.last_finished(), datetime.now(UTC))
 
     def _crawl(self, names: list[str]) -> None:
         with tempfile.TemporaryDirectory() as workdir:

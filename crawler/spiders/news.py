@@ -22,6 +22,7 @@ from crawler.frontier import Frontier
 from crawler.items import Page
 from crawler.middlewares import SkippedRequest
 from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, read_sources
+from pipelines.options import did_you_mean
 from crawler.urls import looks_like_listing, normalize_url, site_of
 from pipelines.sources import (
     PageMarkup,
@@ -57,9 +58,20 @@ class NewsSpider(scrapy.Spider):
                                    spider._count_event)
         return spider
 
+    #: The spider arguments (`-a NAME=VALUE`) it understands.
+    ARGUMENTS = ("start_urls", "start_file", "sources", "only")
+
     @classmethod
     def check_arguments(cls, **kwargs: str) -> None:
-        """Validate spider arguments before a crawl starts (used by our `crawl` command)."""
+        """Validate spider arguments before a crawl starts (used by our `crawl` command).
+
+        Raises:
+            ValueError: naming the bad argument, with a suggestion for a misspelled one.
+        """
+        for name in kwargs:
+            if name not in cls.ARGUMENTS:
+                raise ValueError(f"unknown spider argument {name!r}{did_you_mean(name, cls.ARGUMENTS)}"
+                                 f" (known: {', '.join(cls.ARGUMENTS)})")
         read_sources(kwargs.get("start_urls", ""), kwargs.get("start_file", ""),
                      kwargs.get("sources", ""), kwargs.get("only", ""))
 

@@ -1,0 +1,119 @@
+"""The `copydesk` command, from any directory; argument and setting checks; exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.items import ARTICLE_FIELDS
+from tests.conftest import ROOT, crawl_env
+
+COPYDESK = [sys.executable, "-c", "from crawler.cli import main; main()"]
+
+
+def copydesk(*args: str, cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    # `python -c` from another directory imports the installed project, as the console
+    # script does (pip install -e . puts it on the path).
+    return subprocess.run([*COPYDESK, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).with_name("copydesk")
+    assert script.exists()
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "copydesk COMMAND" in result.stdout
+
+
+def test_copydesk_export_works_from_another_directory(first_crawl: dict[str, Any], tmp_path: Path) -> None:
+    store = first_crawl["workdir"] / "store.db"
+    result = copydesk("export", "-o", "articles.csv", "-s", f"STORAGE_SQLITE_PATH={store}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with (tmp_path / "articles.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0]) == ARTICLE_FIELDS
+    assert {r["url"] for r in rows} == set(first_crawl["articles"])
+    assert all(isinstance(json.loads(r["embeds"]), list) for r in rows)
+
+
+def test_copydesk_crawl_help_lists_spider_arguments_and_settings(tmp_path: Path) -> None:
+    result = copydesk("crawl", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for word in ("start_urls", "start_file", "sources", "only", "STORAGE_SQLITE_PATH = 'copydesk.db'",
+                 "EGRESS_ALLOW"):
+        assert word in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["crawl", "-a", "start_url=http://news.example/"],
+     "error: unknown spider argument 'start_url' (did you mean 'start_urls'?)"),
+    (["crawl", "-a", "start_urls=http://news.example/", "-s", "DEDUP_MIN_OVERLAPP=0.5"],
+     "error: unknown setting DEDUP_MIN_OVERLAPP (did you mean 'DEDUP_MIN_OVERLAP'?)"),
+    (["crawl", "-a", "start_urls=http://news.example/", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=-3"],
+     "error: bad setting CONCURRENT_REQUESTS_PER_DOMAIN: must be 1 or more, got '-3'"),
+    (["craw"], "error: unknown command 'craw' (did you mean 'crawl'?)"),
+])
+def test_mistakes_are_one_line_errors_with_a_suggestion(args: list[str], message: str,
+                                                        tmp_path: Path) -> None:
+    result = copydesk(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(message), line
+
+
+def test_export_to_a_closed_pipe_is_quiet(first_crawl: dict[str, Any], tmp_path: Path) -> None:
+    store = first_crawl["workdir"] / "store.db"
+    export = subprocess.Popen([*COPYDESK, "export", "-o", "-", "-s", f"STORAGE_SQLITE_PATH={store}"],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout is not None and export.stderr is not None
+    export.stdout.readline()  # like `| head -1`
+    export.stdout.close()
+    assert export.wait(timeout=60) == 0
+    with export.stderr:
+        assert b"Traceback" not in export.stderr.read()
+
+
+def test_summary_is_printed_even_with_a_quiet_log(proxy: Any, tmp_path: Path) -> None:
+    from crawler.sampleweb.build import START_URLS
+
+    result = copydesk("crawl", "-a", f"start_urls={START_URLS[0]}", "-L", "WARNING",
+                      "-s", f"STORAGE_SQLITE_PATH={tmp_path / 'store.db'}", cwd=tmp_path,
+                      env=crawl_env(proxy.proxy_url))
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("summary: "))
+    assert " pages fetched in " in lines[start] and " articles stored (new " in lines[start]
+    assert [line.split(":")[0].strip() for line in lines[start + 1: start + 6]] == [
+        "stories", "dropped", "skipped", "errors", "finish reason"]
+
+
+def test_a_progress_line_is_shown_on_a_terminal(proxy: Any, tmp_path: Path) -> None:
+    from crawler.sampleweb.build import START_URLS
+
+    main, child = pty.openpty()  # the crawl's stderr is a terminal
+    crawl = subprocess.Popen(
+        [*COPYDESK, "crawl", "-a", "start_urls=" + ",".join(START_URLS), "-L", "WARNING",
+         "-s", "CRAWL_PROGRESS_INTERVAL=0.2", "-s", "DOWNLOAD_DELAY=0.2",
+         "-s", f"STORAGE_SQLITE_PATH={tmp_path / 'store.db'}"],
+        cwd=tmp_path, env=crawl_env(proxy.proxy_url), stdout=subprocess.DEVNULL, stderr=child)
+    os.close(child)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert crawl.wait(timeout=120) == 0
+    text = output.decode("utf-8", "replace")
+    assert "\r\x1b[K" in text and " pages, " in text and " pages/s, " in text and " queued" in text
