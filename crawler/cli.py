@@ -19,12 +19,14 @@ commands:
              sources=); Scrapy's crawl options (-s NAME=VALUE, -O FILE, -L LEVEL) apply
   schedule   crawl each source of a sources file whenever it is due: -a sources=FILE [--once]
   export     write the store's articles: -o FILE (.jsonl or .csv; '-' for stdout)
+  stories    show the stories in the store: a table, --json, or --html FILE
   demo       serve the bundled sample web on 127.0.0.1, crawl it and print its stories
 
 `copydesk COMMAND --help` lists a command's options and the settings that matter.
 """
 # copydesk command -> the Scrapy command that does it (and the arguments it always gets).
-COMMANDS = {"crawl": ["crawl", "news"], "schedule": ["schedule"], "export": ["export"]}
+COMMANDS = {"crawl": ["crawl", "news"], "schedule": ["schedule"], "export": ["export"],
+            "stories": ["stories"]}
 
 
 def main(argv: list[str] | None = None) -> None:

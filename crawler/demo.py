@@ -1,6 +1,9 @@
-"""Offline demo: serve the bundled sample web on 127.0.0.1, crawl it, print the stories.
+"""Offline demo: serve the bundled sample web on 127.0.0.1, crawl it, print the stories and
+write them as an HTML report.
 
-    python -m crawler.demo [--db copydesk-demo.db] [--jsonl demo.jsonl]
+    python -m crawler.demo [--db copydesk-demo.db] [--html copydesk-demo.html] [--jsonl demo.jsonl]
+
+The store is kept between runs (a second run is an incremental crawl: nothing new to store).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 from crawler.safe_text import for_terminal
+from crawler.story_report import render_html
+from pipelines.story_views import load_stories, site_rates
 from crawler.sampleweb.build import START_URLS, build_web
 from crawler.sampleweb.server import SampleWebServer
 
@@ -58,11 +63,11 @@ def print_stories(db: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("copydesk-demo.db"),
-                        help="SQLite store to write (replaced if it exists)")
+                        help="SQLite store to write (kept; a second run adds what is new)")
+    parser.add_argument("--html", type=Path, default=Path("copydesk-demo.html"),
+                        help="the HTML story report to write")
     parser.add_argument("--jsonl", type=Path, help="also write the articles as JSON Lines")
     args = parser.parse_args()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{args.db}{suffix}").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as directory:
         build_web().write(Path(directory))
         with SampleWebServer(Path(directory)) as server:
@@ -73,7 +78,12 @@ def main() -> None:
     print("\ncrawl stats: " + ", ".join(f"{k}={stats.get(k, 0)}" for k in keys))
     dropped = {k: v for k, v in stats.items() if k.startswith(("extraction/dropped", "crawl/error", "crawl/skipped"))}
     print("dropped and errors: " + (", ".join(f"{k}={v}" for k, v in sorted(dropped.items())) or "none"))
-    print(f"store: {args.db}")
+    db = sqlite3.connect(args.db)
+    stories = load_stories(db)
+    db.close()
+    args.html.write_text(render_html(stories, site_rates(stories), str(args.db)), "utf-8")
+    print(f"store: {args.db}  (see it again: copydesk stories -s STORAGE_SQLITE_PATH={args.db})")
+    print(f"HTML story report: {args.html.resolve()}")
 
 
 if __name__ == "__main__":

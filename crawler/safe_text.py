@@ -10,6 +10,7 @@ from typing import Any
 
 # C0 and C1 controls, DEL, and the bidirectional embedding, override and isolate marks.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def for_terminal(text: object) -> str:
@@ -24,6 +25,6 @@ def json_line(record: dict[str, Any]) -> str:
 
 
 def escape_json(encoded: str) -> str:
-    """JSON text with every raw control or bidi character (only possible inside strings)
-    written as a \\uXXXX escape."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
+    """JSON text (from json.dumps, which escapes C0 controls itself) with every DEL, C1 or
+    bidi character written as a \\uXXXX escape; an indented document keeps its lines."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
