@@ -20,13 +20,15 @@ commands:
   schedule   crawl each source of a sources file whenever it is due: -a sources=FILE [--once]
   export     write the store's articles: -o FILE (.jsonl or .csv; '-' for stdout)
   stories    show the stories in the store: a table, --json, or --html FILE
+  dedup      merge the copies in a corpus you have: dedup INPUT -o OUTPUT (.jsonl, .csv,
+             .parquet; --text-field, --id-field, --url-field, --published-field)
   demo       serve the bundled sample web on 127.0.0.1, crawl it and print its stories
 
 `copydesk COMMAND --help` lists a command's options and the settings that matter.
 """
 # copydesk command -> the Scrapy command that does it (and the arguments it always gets).
 COMMANDS = {"crawl": ["crawl", "news"], "schedule": ["schedule"], "export": ["export"],
-            "stories": ["stories"]}
+            "stories": ["stories"], "dedup": ["dedup"]}
 
 
 def main(argv: list[str] | None = None) -> None:

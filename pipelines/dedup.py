@@ -70,6 +70,21 @@ class StoryIndex:
     def members(self, story_id: str) -> list[str]:
         return list(self._members.get(story_id, ()))
 
+    def canonical_url(self, story_id: str) -> str | None:
+        """The URL of the story's original, as the index stands now."""
+        canonical = self._canonical.get(story_id)
+        return canonical.url if canonical else None
+
+    def similarity_to_canonical(self, url: str) -> float:
+        """Overlap of the page's text with its story's original (shared shingles / shingles
+        of the shorter text); 1.0 for the original itself."""
+        page = self.pages[url]
+        original = self.pages.get(self.canonical_url(page.story_id) or "")
+        if original is None or original.url == url:
+            return 1.0
+        shorter = min(original.shingles.size, page.shingles.size) or 1
+        return round(overlap_count(original.shingles, page.shingles) / shorter, 4)
+
     def load(self, pages: Iterable[IndexedPage]) -> None:
         """Restore pages saved earlier, keeping their story ids."""
         for page in pages:
