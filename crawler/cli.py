@@ -20,6 +20,7 @@ commands:
   schedule   crawl each source of a sources file whenever it is due: -a sources=FILE [--once]
   export     write the store's articles: -o FILE (.jsonl or .csv; '-' for stdout)
   stories    show the stories in the store: a table, --json, or --html FILE
+  extract    the article of saved pages (.html, .gz) or URLs, one JSON line each ('-': stdin)
   dedup      merge the copies in a corpus you have: dedup INPUT -o OUTPUT (.jsonl, .csv,
              .parquet; --text-field, --id-field, --url-field, --published-field)
   demo       serve the bundled sample web on 127.0.0.1, crawl it and print its stories
@@ -28,7 +29,7 @@ commands:
 """
 # copydesk command -> the Scrapy command that does it (and the arguments it always gets).
 COMMANDS = {"crawl": ["crawl", "news"], "schedule": ["schedule"], "export": ["export"],
-            "stories": ["stories"], "dedup": ["dedup"]}
+            "stories": ["stories"], "dedup": ["dedup"], "extract": ["extract"]}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -113,7 +113,7 @@ class ProgressLine:
     def from_crawler(cls, crawler: Crawler) -> Self:
         interval = crawler.settings.getfloat("CRAWL_PROGRESS_INTERVAL")
         if interval <= 0 or not sys.stderr.isatty():
-            raise NotConfigured("progress is shown on a terminal, every CRAWL_PROGRESS_INTERVAL s")
+            raise NotConfigured  # no message: Scrapy would log one at WARNING level
         extension = cls(crawler, interval)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

@@ -20,6 +20,9 @@ class Page:
     #: The source whose crawl reached the page on its own sites; None for a page off them
     #: (reached through a copy's source link or found in a cited site's sitemap).
     source_name: str | None = None
+    #: The source whose figures count the page: source_name, or for a page off the sources'
+    #: sites, the source whose copy's link led to it (None when that is not known).
+    counted_for: str | None = None
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Article:
     aliases: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
     source_name: str | None = None
+    counted_for: str | None = None
     #: Set by DedupPipeline for StoragePipeline (not exported): the story index rows
     #: (pipelines.dedup.IndexedPage) this page changed, stored in the page's transaction.
     index_pages: list[Any] = field(default_factory=list, repr=False)
@@ -73,7 +77,7 @@ class Article:
 #: Fields of Article that internal stages use and exports leave out.
 _INTERNAL_FIELDS = {
     "html", "canonical_reason", "previous_canonical", "merged_stories", "aliases", "redirects",
-    "source_name", "index_pages",
+    "source_name", "counted_for", "index_pages",
 }
 
 #: The output schema: the fields of one article record, in order (README.md documents them).

@@ -183,8 +183,8 @@ class IncrementalCrawlMiddleware:
                     # in between): fetch the original in the copy's place.
                     if stats:
                         stats.inc_value("incremental/unfetched_source_followed")
-                    return request.replace(url=source, priority=10,
-                                           meta={"source_hops": 1, "lastmod": None})
+                    return request.replace(url=source, priority=10, meta={
+                        "source_hops": 1, "lastmod": None, "via_source": request.meta.get("source")})
                 title, cited = self._stored_facts(request.url)
                 raise SkippedRequest(f"stored already: {request.url}", title, cited)
             if stats:

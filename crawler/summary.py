@@ -28,6 +28,7 @@ def summary_lines(stats: Mapping[str, Any]) -> list[str]:
     if stats.get("storage/errors"):
         errors["store writes"] = int(stats["storage/errors"])
     refused = sum(total("egress/refused/").values())
+    per_source = _per_source(stats)
     return [
         f"summary: {fetched:,} pages fetched in {seconds:,.0f} s{rate}; "
         f"{sum(stored.values()):,} articles stored ({listed(stored)})",
@@ -37,5 +38,21 @@ def summary_lines(stats: Mapping[str, Any]) -> list[str]:
         f"  skipped: {listed({**total('crawl/skipped/'), **total('incremental/')})}",
         f"  errors: {sum(errors.values()):,} ({listed(errors)}); refused by the egress policy: "
         f"{refused:,}; articles not stored: {int(stats.get('storage/not_stored', 0)):,}",
+        *([per_source] if per_source else []),
         f"  finish reason: {stats.get('finish_reason', 'unknown')}",
     ]
+
+
+def _per_source(stats: Mapping[str, Any]) -> str:
+    """'  per source: a 12 new or updated articles (5 new stories), ...; not attributed 1':
+    the articles of each source, and of none, add up to the articles stored."""
+    names = sorted({key.split("/")[1] for key in stats if key.startswith("source/")})
+    if not names:
+        return ""
+    stored = sum(int(stats.get(f"storage/articles_{o}", 0)) for o in ("new", "updated"))
+    parts, attributed = [], 0
+    for name in names:
+        articles = sum(int(stats.get(f"source/{name}/{o}_articles", 0)) for o in ("new", "updated"))
+        attributed += articles
+        parts.append(f"{name} {articles:,} ({int(stats.get(f'source/{name}/new_stories', 0)):,} new stories)")
+    return f"  per source (new or updated articles): {', '.join(parts)}; not attributed {stored - attributed:,}"

@@ -84,7 +84,7 @@ class ExtractionPipeline:
                        modified=result.modified, description=result.description,
                        image=result.image, embeds=list(result.embeds),
                        html=item.html, aliases=item.aliases, redirects=item.redirects,
-                       source_name=item.source_name)
+                       source_name=item.source_name, counted_for=item.counted_for)
 
 
 class SourceLinkPipeline:
@@ -175,14 +175,14 @@ class DedupPipeline:
         item.previous_canonical = assignment.previous_canonical
         item.merged_stories = list(assignment.merged)
         stats.inc_value("dedup/new_story" if assignment.new_story else "dedup/joined_story")
-        if item.source_name:
+        if item.counted_for:
             if assignment.new_story:
                 event = "new_stories"
             elif assignment.story_id in self.stories_before:
                 event = "joined_old_stories"
             else:
                 event = "joined_new_stories"
-            stats.inc_value(f"source/{item.source_name}/{event}")
+            stats.inc_value(f"source/{item.counted_for}/{event}")
         if assignment.merged:
             stats.inc_value("dedup/stories_merged", len(assignment.merged))
         if assignment.previous_canonical:
@@ -239,8 +239,8 @@ class StoragePipeline:
                 raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
         item.index_pages = []
         stats.inc_value(f"storage/articles_{outcome}")
-        if item.source_name and outcome != "unchanged":
-            stats.inc_value(f"source/{item.source_name}/{outcome}_articles")
+        if item.counted_for and outcome != "unchanged":
+            stats.inc_value(f"source/{item.counted_for}/{outcome}_articles")
         return item
 
     async def _write(self, stats: StatsCollector, record: dict[str, Any], item: Article) -> str:

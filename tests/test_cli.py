@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,8 +92,9 @@ def test_summary_is_printed_even_with_a_quiet_log(proxy: Any, tmp_path: Path) ->
     lines = result.stderr.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("summary: "))
     assert " pages fetched in " in lines[start] and " articles stored (new " in lines[start]
-    assert [line.split(":")[0].strip() for line in lines[start + 1: start + 6]] == [
-        "stories", "dropped", "skipped", "errors", "finish reason"]
+    assert [line.split(":")[0].strip() for line in lines[start + 1: start + 7]] == [
+        "stories", "dropped", "skipped", "errors", "per source (new or updated articles)",
+        "finish reason"]
 
 
 def test_a_progress_line_is_shown_on_a_terminal(proxy: Any, tmp_path: Path) -> None:
@@ -117,3 +119,31 @@ def test_a_progress_line_is_shown_on_a_terminal(proxy: Any, tmp_path: Path) -> N
     assert crawl.wait(timeout=120) == 0
     text = output.decode("utf-8", "replace")
     assert "\r\x1b[K" in text and " pages, " in text and " pages/s, " in text and " queued" in text
+
+
+def test_export_to_parquet(first_crawl: dict[str, Any], tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    store = first_crawl["workdir"] / "store.db"
+    result = copydesk("export", "-o", "articles.parquet", "-s", f"STORAGE_SQLITE_PATH={store}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = pq.read_table(tmp_path / "articles.parquet").to_pylist()
+    assert list(rows[0]) == ARTICLE_FIELDS
+    assert {r["url"]: r["story_id"] for r in rows} == {
+        url: a["story_id"] for url, a in first_crawl["articles"].items()}
+
+
+def test_per_source_figures_add_up_to_the_totals(proxy: Any, tmp_path: Path) -> None:
+    sources = ROOT / "tests" / "fixtures" / "sources.toml"
+    result = copydesk("crawl", "-a", f"sources={sources}", "-L", "WARNING",
+                      "-s", f"STORAGE_SQLITE_PATH={tmp_path / 'store.db'}", cwd=tmp_path,
+                      env=crawl_env(proxy.proxy_url))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "WARNING" not in result.stderr  # a quiet log stays quiet
+    summary = next(line for line in result.stderr.splitlines() if line.startswith("summary: "))
+    stored = int(re.search(r"; (\d+) articles stored", summary).group(1))
+    line = next(line for line in result.stderr.splitlines() if "per source" in line)
+    counts = [int(n) for n in re.findall(r" (\d+) \(\d+ new stories\)", line)]
+    unattributed = int(re.search(r"not attributed (\d+)", line).group(1))
+    assert len(counts) == 3 and sum(counts) + unattributed == stored
+    assert unattributed <= 1  # originals reached through a source's copies count for it

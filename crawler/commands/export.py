@@ -1,9 +1,9 @@
-"""`scrapy export -o FILE`: the store's articles as they stand now, JSON Lines or CSV.
+"""`scrapy export -o FILE`: the store's articles as they stand now: JSON Lines, CSV, Parquet.
 
 Feeds written during a crawl (`-O`) carry each story's canonical URL as known when the page
 was processed; the store is updated as better evidence arrives. This writes the current
 state, one record per article in the output schema, ordered by story. The format follows
-the file's suffix (`.csv`, else JSON Lines) or `--format`; `-o -` writes to stdout, and a
+the file's suffix (`.csv`, `.parquet`, else JSON Lines) or `--format`; `-o -` writes to stdout, and a
 reader that stops early (`| head`) ends the export quietly.
 """
 
@@ -21,11 +21,12 @@ from typing import Any, TextIO
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.corpus_io import CorpusError, write_rows
 from crawler.items import ARTICLE_FIELDS
 from crawler.safe_text import json_line
 from pipelines.storage import StoreError, iter_articles, open_store
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "parquet")
 
 
 class Command(ScrapyCommand):
@@ -33,7 +34,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "-o FILE [--format jsonl|csv]"
+        return "-o FILE [--format jsonl|csv|parquet]"
 
     def short_desc(self) -> str:
         return "Write the stored articles as JSON Lines or CSV (current story ids and originals)"
@@ -42,7 +43,7 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("-o", "--output", metavar="FILE", help="output file ('-': stdout)")
         parser.add_argument("--format", choices=FORMATS,
-                            help="jsonl or csv (default: from the file's suffix, else jsonl)")
+                            help="jsonl, csv or parquet (default: the file's suffix, else jsonl)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not opts.output:
@@ -52,7 +53,11 @@ class Command(ScrapyCommand):
             print(f"error: no store at {path} (set STORAGE_SQLITE_PATH)", file=sys.stderr)
             self.exitcode = 2
             return
-        form = opts.format or ("csv" if opts.output.lower().endswith(".csv") else "jsonl")
+        suffix = Path(opts.output).suffix.lower().lstrip(".")
+        form = opts.format or (suffix if suffix in FORMATS else "jsonl")
+        if form == "parquet":
+            self._parquet(path, opts.output)
+            return
         try:
             db = open_store(path)
             out = sys.stdout if opts.output == "-" else open(opts.output, "w", encoding="utf-8",
@@ -71,6 +76,20 @@ class Command(ScrapyCommand):
             if out is not sys.stdout:
                 out.close()
             db.close()
+
+
+    def _parquet(self, store: str, output: str) -> None:
+        if output == "-":
+            raise UsageError("Parquet is written to a file, not stdout")
+        try:
+            db = open_store(store)
+            try:
+                write_rows(Path(output), list(iter_articles(db, ARTICLE_FIELDS)), ARTICLE_FIELDS)
+            finally:
+                db.close()
+        except (StoreError, CorpusError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = 2
 
 
 def write_records(out: TextIO, records: Iterable[dict[str, Any]], form: str) -> None:

@@ -113,12 +113,16 @@ class NewsSpider(scrapy.Spider):
             yield from self._follow_links(source, markup, redirectors)
         if looks_like_listing(response.url):
             return
-        yield from self._discover(response.url, markup.headline if markup else "", offsite)
+        counted_for = source.name if source is not None and not offsite \
+            else response.meta.get("via_source")
+        yield from self._discover(response.url, markup.headline if markup else "", offsite,
+                                  counted_for)
         page = Page(
             url=response.url, html=html,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             aliases=[normalize_url(u) for u in response.meta.get("redirect_urls", [])],
             source_name=None if offsite or source is None else source.name,
+            counted_for=counted_for,
         )
         if redirectors:
             # An attribution link to the site's own redirector ("/go/12"): ask where it
@@ -130,7 +134,7 @@ class NewsSpider(scrapy.Spider):
             return
         yield page
         if markup is not None:
-            yield from self._follow_source(markup, response.meta.get("source_hops", 0))
+            yield from self._follow_source(markup, response.meta.get("source_hops", 0), counted_for)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         source = self._source_of(response)
@@ -190,7 +194,7 @@ class NewsSpider(scrapy.Spider):
         yield page
         markup = parse_markup(page.html, page.url, page.redirects)
         if markup is not None:
-            yield from self._follow_source(markup, response.meta["hops"])
+            yield from self._follow_source(markup, response.meta["hops"], page.counted_for)
 
     def on_redirect_error(self, failure: Failure) -> Iterator[Page]:
         list(self.on_error(failure))
@@ -206,7 +210,8 @@ class NewsSpider(scrapy.Spider):
             if error.stored_headline is not None:  # a page stored by an earlier run
                 source = self._source_of_meta(request.meta)
                 offsite = source is None or not source.allows(request.url)
-                yield from self._discover(request.url, error.stored_headline, offsite)
+                via = source.name if source is not None and not offsite else None
+                yield from self._discover(request.url, error.stored_headline, offsite, via)
                 if error.stored_source and not any(s.allows(error.stored_source) for s in self.sources):
                     # As if its source link were followed: the cited site's sitemaps are read.
                     yield from self._discover(error.stored_source, "", offsite=True)
@@ -250,7 +255,7 @@ class NewsSpider(scrapy.Spider):
             return
         yield Request(url, callback, errback=self.on_error, meta={"source": name, "lastmod": lastmod})
 
-    def _follow_source(self, markup: PageMarkup, hops: int) -> Iterator[Request]:
+    def _follow_source(self, markup: PageMarkup, hops: int, via: str | None) -> Iterator[Request]:
         if hops >= self.settings.getint("CRAWL_SOURCE_HOPS"):
             return
         source = find_source_link(markup)
@@ -261,9 +266,10 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("crawl/source_links_followed")
         # Fetched early, so the story's original is known soon after its first copy.
         yield Request(source.url, self.parse, errback=self.on_error, priority=10,
-                      meta={"source_hops": hops + 1})
+                      meta={"source_hops": hops + 1, "via_source": via})
 
-    def _discover(self, url: str, headline: str, offsite: bool) -> Iterator[Request]:
+    def _discover(self, url: str, headline: str, offsite: bool, via: str | None = None
+                  ) -> Iterator[Request]:
         """Originals nobody links: headlines of the sources' pages are matched against the
         sitemaps of the sites that copies cite (CRAWL_DISCOVER_ORIGINALS). Pages stored by
         an earlier run take part too, with their stored headline."""
@@ -271,15 +277,16 @@ class NewsSpider(scrapy.Spider):
             return
         if not offsite:
             for found in self.headlines.add_headline(headline):
-                yield self._discovered(found)
+                yield self._discovered(found, via)
         elif site_of(url) not in self.sitemap_sites:
             self.sitemap_sites.add(site_of(url))
             yield Request(_robots_url(url), self.parse_robots, errback=self.on_error, priority=5)
 
-    def _discovered(self, url: str) -> Request:
+    def _discovered(self, url: str, via: str | None = None) -> Request:
         self.crawler.stats.inc_value("crawl/originals_discovered")
         hops = self.settings.getint("CRAWL_SOURCE_HOPS")  # a discovered page's links are not followed
-        return Request(url, self.parse, errback=self.on_error, priority=5, meta={"source_hops": hops})
+        return Request(url, self.parse, errback=self.on_error, priority=5,
+                       meta={"source_hops": hops, "via_source": via})
 
     def _source_of(self, response: Response) -> Source | None:
         return self._source_of_meta(response.meta)
