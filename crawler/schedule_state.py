@@ -10,19 +10,11 @@ from typing import Any
 from crawler.sources import Source
 from pipelines.storage import open_store
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS source_runs (
-    name TEXT PRIMARY KEY, last_started TEXT NOT NULL, last_finished TEXT NOT NULL
-);
-"""
-
-
 class RunLog:
     """The `source_runs` table of the store."""
 
     def __init__(self, path: str | Path) -> None:
         self.db = open_store(path)
-        self.db.executescript(_SCHEMA)
 
     def last_finished(self) -> dict[str, datetime]:
         rows = self.db.execute("SELECT name, last_finished FROM source_runs")

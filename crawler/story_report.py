@@ -9,7 +9,7 @@ import html
 from datetime import UTC, datetime
 
 from crawler.safe_text import for_terminal
-from pipelines.story_views import SiteRate, StoryView
+from pipelines.story_views import SiteRate, StoryView, host_of as _host
 
 
 def render_table(stories: list[StoryView], width: int | None = None) -> str:
@@ -62,7 +62,7 @@ def _timeline(story: StoryView) -> str:
     for index, (when, page) in enumerate(sorted(points, key=lambda p: p[0])):
         x = 70 + 460 * (when - first).total_seconds() / span
         color = "#c0392b" if page.is_original else "#2c7fb8"
-        label = f"{page.site or ''} {when:%Y-%m-%d %H:%M}"
+        label = f"{page.site or _host(page.url)} {when:%Y-%m-%d %H:%M}"
         marks.append(f'<circle cx="{x:.1f}" cy="20" r="6" fill="{color}"><title>{_e(label)}</title></circle>'
                      f'<text x="{x:.1f}" y="{40 + 12 * (index % 3)}" font-size="10" text-anchor="middle">'
                      f"{_e(when.strftime('%b %d %H:%M'))}</text>")
@@ -101,7 +101,7 @@ def render_html(stories: list[StoryView], rates: list[SiteRate], source: str) ->
     for story in stories:
         rows = "".join(
             f'<tr class="{"original" if p.is_original else "copy"}">'
-            f"<td>{'original' if p.is_original else 'copy'}</td><td>{_e(p.site)}</td>"
+            f"<td>{'original' if p.is_original else 'copy'}</td><td>{_e(p.site or _host(p.url))}</td>"
             f'<td class="url"><a href="{_e(p.url)}">{_e(p.url)}</a></td>'
             f"<td>{'' if p.similarity is None else f'{p.similarity:.2f}'}</td>"
             f"<td>{_e(p.source_evidence)}{' → ' + _e(p.source_url) if p.source_url else ''}</td>"

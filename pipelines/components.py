@@ -109,13 +109,13 @@ class SourceLinkPipeline:
                 link, credit = _attribution(item)
         except PageTimeout:
             link, credit = None, None
-            stats.inc_value("sources/timeout")
+            stats.inc_value("sourcelink/timeout")
         item.credited_to = credit
         if link is None:
-            stats.inc_value("sources/none")
+            stats.inc_value("sourcelink/none")
         else:
             item.source_url, item.source_evidence = link.url, link.evidence
-            stats.inc_value(f"sources/found/{link.evidence.split(':')[0]}")
+            stats.inc_value(f"sourcelink/found/{link.evidence.split(':')[0]}")
         item.html = ""  # no later stage needs it; free the memory
         return item
 

@@ -102,7 +102,7 @@ class ArticleExtractor:
             text=text,
             author=metadata.author or document.author,
             published=metadata.published or document.date,
-            site=document.sitename or site_name_from_title(root, title),
+            site=_site_name(document.sitename) or _site_name(site_name_from_title(root, title)),
             language=metadata.language or document.language,
             page_canonical=document.url,
             modified=metadata.modified,
@@ -110,6 +110,14 @@ class ArticleExtractor:
             image=metadata.image or document.image,
             embeds=tuple(embeds),
         )
+
+
+_HOST_NAME = re.compile(r"(www\.)?[\w-]+(\.[\w-]+)+", re.IGNORECASE)
+
+
+def _site_name(name: str | None) -> str | None:
+    """The site's name, not a host name ("riverpost.test" says nothing the URL does not)."""
+    return None if name is None or _HOST_NAME.fullmatch(name.strip()) else name
 
 
 # No headline is longer; a page claiming one is cut here rather than stored whole.

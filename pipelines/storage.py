@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS story_index (
     on_crawled_site INTEGER
 );
 CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS source_runs (
+    name TEXT PRIMARY KEY, last_started TEXT NOT NULL, last_finished TEXT NOT NULL
+);
 """
 
 

@@ -100,17 +100,18 @@ def site_rates(stories: list[StoryView]) -> list[SiteRate]:
     copies: dict[str, int] = defaultdict(int)
     for story in stories:
         for page in story.pages:
-            name = _host(page.url)
+            name = host_of(page.url)
             pages[name] += 1
             copies[name] += not page.is_original
     rates = [SiteRate(name, pages[name], copies[name]) for name in pages]
     return sorted(rates, key=lambda r: (-r.copy_rate, -r.pages, r.site))
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The URL's host without "www."."""
     return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def _on_site(page: Copy, site: str) -> bool:
     wanted = site.lower().removeprefix("www.")
-    return _host(page.url) == wanted or (page.site or "").lower() == wanted
+    return host_of(page.url) == wanted or (page.site or "").lower() == wanted

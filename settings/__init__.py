@@ -137,7 +137,7 @@ EXTRACTION_MIN_WORDS = 10
 # the body is cut, never the <head> with the page's metadata (scripts and styles go first).
 EXTRACTION_MAX_CHARS = 2_000_000
 # Extraction and source-link parsing run on worker threads; a page that takes longer than
-# this many seconds in either is dropped (extraction/dropped/timeout, sources/timeout).
+# this many seconds in either is dropped (extraction/dropped/timeout, sourcelink/timeout).
 # Ordinary pages take milliseconds.
 EXTRACTION_PAGE_TIMEOUT = 20.0
 # Include trafilatura's fallback extractors (readability, jusText) when its own pass is unsure.

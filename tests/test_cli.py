@@ -147,3 +147,22 @@ def test_per_source_figures_add_up_to_the_totals(proxy: Any, tmp_path: Path) -> 
     unattributed = int(re.search(r"not attributed (\d+)", line).group(1))
     assert len(counts) == 3 and sum(counts) + unattributed == stored
     assert unattributed <= 1  # originals reached through a source's copies count for it
+
+
+def test_a_rerun_with_an_empty_feed_says_to_use_export(proxy: Any, tmp_path: Path) -> None:
+    from crawler.sampleweb.build import START_URLS
+
+    args = ["crawl", "-a", f"start_urls={START_URLS[0]}", "-L", "WARNING", "-O", "feed.jsonl",
+            "-s", f"STORAGE_SQLITE_PATH={tmp_path / 'store.db'}"]
+    first = copydesk(*args, cwd=tmp_path, env=crawl_env(proxy.proxy_url))
+    assert first.returncode == 0 and "note: the feed is empty" not in first.stderr
+    again = copydesk(*args, cwd=tmp_path, env=crawl_env(proxy.proxy_url))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert (tmp_path / "feed.jsonl").read_text() == ""
+    assert "note: the feed is empty: every article found was stored by an earlier run; " \
+           "`copydesk export -o FILE` writes the store's articles" in again.stderr
+
+
+def test_site_is_a_name_or_null_never_a_host(first_crawl: dict[str, Any]) -> None:
+    sites = {a["site"] for a in first_crawl["articles"].values()}
+    assert not [s for s in sites if s and re.fullmatch(r"[\w.-]+\.[a-z]+", s)], sites

@@ -64,7 +64,7 @@ def test_source_pipeline_sets_source_and_credit() -> None:
     assert item.source_evidence == "link:original article"
     assert item.credited_to == "Globewire"
     assert item.html == ""
-    assert crawler.stats.get_value("sources/found/link") == 1
+    assert crawler.stats.get_value("sourcelink/found/link") == 1
 
 
 def test_dedup_and_storage_pipelines_store_one_story(tmp_path: Path) -> None:

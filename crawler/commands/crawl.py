@@ -96,6 +96,10 @@ class Command(ScrapyCrawlCommand):
         stats = crawler.stats.get_stats() if crawler.stats else {}
         # Printed, not logged: the summary stays when the log is quiet (-L WARNING).
         print("\n".join(summary_lines(stats)), file=sys.stderr)
+        if (opts.output or opts.overwrite_output) and not stats.get("item_scraped_count") \
+                and any(k.startswith("incremental/") for k in stats):
+            print("note: the feed is empty: every article found was stored by an earlier run; "
+                  "`copydesk export -o FILE` writes the store's articles", file=sys.stderr)
         problem = crawl_problem(stats)
         if problem:
             print(f"error: {problem}", file=sys.stderr)
