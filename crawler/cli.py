@@ -50,9 +50,24 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: unknown command {command!r}{did_you_mean(command, known)}; "
               f"commands: {', '.join(known)}", file=sys.stderr)
         sys.exit(2)
+    _check_settings_named(rest)
     from scrapy.cmdline import execute
 
     execute(["copydesk", *COMMANDS[command], *rest])
+
+
+def _check_settings_named(args: list[str]) -> None:
+    """A misspelled -s NAME=VALUE is an error with a suggestion, for every command."""
+    from crawler.commands.crawl import known_setting_names
+    from pipelines.options import SettingsError, check_setting_names
+
+    names = [value.split("=", 1)[0] for flag, value in zip(args, args[1:], strict=False)
+             if flag in ("-s", "--set")]
+    try:
+        check_setting_names(names, known_setting_names())
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,8 @@ def test_copydesk_crawl_help_lists_spider_arguments_and_settings(tmp_path: Path)
     (["crawl", "-a", "start_urls=http://news.example/", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=-3"],
      "error: bad setting CONCURRENT_REQUESTS_PER_DOMAIN: must be 1 or more, got '-3'"),
     (["craw"], "error: unknown command 'craw' (did you mean 'crawl'?)"),
+    (["stories", "-s", "STORAGE_SQLITE_PAT=x.db"],
+     "error: unknown setting STORAGE_SQLITE_PAT (did you mean 'STORAGE_SQLITE_PATH'?)"),
 ])
 def test_mistakes_are_one_line_errors_with_a_suggestion(args: list[str], message: str,
                                                         tmp_path: Path) -> None:

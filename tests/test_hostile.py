@@ -204,9 +204,19 @@ def test_a_store_locked_by_another_process_fails_loudly_and_loses_nothing(tmp_pa
     store = tmp_path / "store.db"
     holder_done = threading.Event()
 
+    def stored() -> int:
+        if not store.exists():
+            return 0
+        reader = sqlite3.connect(store)
+        try:
+            return int(reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0  # the crawl has not created its tables yet
+        finally:
+            reader.close()
+
     def hold_write_lock() -> None:  # like a sqlite3 shell left inside a transaction
-        while not store.exists() or sqlite3.connect(store).execute(
-                "SELECT COUNT(*) FROM articles").fetchone()[0] == 0:
+        while stored() == 0:
             time.sleep(0.05)
         other = sqlite3.connect(store, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
@@ -224,7 +234,9 @@ def test_a_store_locked_by_another_process_fails_loudly_and_loses_nothing(tmp_pa
         assert failed.returncode == 1, failed.stderr[-3000:]
         assert "error: the store failed" in failed.stderr.splitlines()[-1]
         assert "database is locked" in failed.stderr
-        validators = sqlite3.connect(store).execute("SELECT COUNT(*) FROM http_validators").fetchone()[0]
+        check = sqlite3.connect(store)
+        validators = check.execute("SELECT COUNT(*) FROM http_validators").fetchone()[0]
+        check.close()
         assert validators == 0  # the listing is read again next run
         completed = run_crawl(server.url, tmp_path, "-a", "start_urls=http://busy.test/", *FAST)
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -345,4 +357,6 @@ def test_sigterm_ends_a_crawl_within_10_seconds(tmp_path: Path, moment: str) -> 
     assert time.monotonic() - sent < 10
     assert "Traceback" not in stderr
     # The store opens cleanly afterwards.
-    assert sqlite3.connect(tmp_path / "store.db").execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    store = sqlite3.connect(tmp_path / "store.db")
+    assert store.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    store.close()

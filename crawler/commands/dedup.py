@@ -33,6 +33,9 @@ class Command(ScrapyCommand):
     def syntax(self) -> str:
         return "INPUT -o OUTPUT [--text-field text] [--id-field id] [--url-field F] [--published-field F]"
 
+    def long_desc(self) -> str:
+        return f"{self.short_desc()}. Settings that matter: the DEDUP_* settings (settings/__init__.py), e.g. DEDUP_MIN_OVERLAP (share of the shorter text two documents must share to be one story, default 0.8)."
+
     def short_desc(self) -> str:
         return "Merge the copies in a JSONL, CSV or Parquet corpus into stories"
 

@@ -36,6 +36,9 @@ class Command(ScrapyCommand):
     def syntax(self) -> str:
         return "-o FILE [--format jsonl|csv|parquet]"
 
+    def long_desc(self) -> str:
+        return f"{self.short_desc()}. Settings that matter: STORAGE_SQLITE_PATH (the store to read; default copydesk.db)."
+
     def short_desc(self) -> str:
         return "Write the stored articles as JSON Lines or CSV (current story ids and originals)"
 

@@ -44,6 +44,9 @@ class Command(ScrapyCommand):
     def syntax(self) -> str:
         return "PATH_OR_URL... (or - to read them from stdin)"
 
+    def long_desc(self) -> str:
+        return f"{self.short_desc()}. Settings that matter: EGRESS_ALLOW (private addresses a URL may name), DOWNLOAD_MAXSIZE, EXTRACTION_MIN_WORDS."
+
     def short_desc(self) -> str:
         return "Extract the article of saved pages (.html, .gz) or URLs, one JSON line each"
 

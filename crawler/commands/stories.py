@@ -32,6 +32,9 @@ class Command(ScrapyCommand):
     def syntax(self) -> str:
         return "[--since DATE] [--site SITE] [--min-copies N] [--story ID] [--json | --html FILE]"
 
+    def long_desc(self) -> str:
+        return f"{self.short_desc()}. Settings that matter: STORAGE_SQLITE_PATH (the store to read; default copydesk.db)."
+
     def short_desc(self) -> str:
         return "Show the stories in the store: originals, copies, evidence (table, JSON or HTML)"
 
