@@ -120,5 +120,7 @@ def render_html(stories: list[StoryView], rates: list[SiteRate], source: str) ->
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Copydesk stories</title><style>{_STYLE}</style></head><body>"
         f"<h1>Copydesk stories</h1><p class=\"meta\">{len(stories)} stories, {copies} copies, "
-        f"from {_e(source)}</p><h2>Copy rate per site</h2>{_rate_chart(rates)}"
+        f"from {_e(source)}. Timelines place each page at its publication (else fetch) time: "
+        '<span style="color:#c0392b">● original</span>, <span style="color:#2c7fb8">● copy</span>.</p>'
+        f"<h2>Copy rate per site</h2>{_rate_chart(rates)}"
         + "".join(sections) + "</body></html>\n")
