@@ -22,6 +22,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -123,8 +124,9 @@ def main() -> None:
     print(f"{args.web.name}: {len(texts)} article texts, pairwise F1 copydesk {result['pair_f1']}, "
           f"plain MinHash LSH {result['baseline_pair_f1']}", flush=True)
 
-    corpus = Path(f"/tmp/copydesk-dedup-bench-{args.docs}.json")
-    corpus.write_text(json.dumps(generated(texts, args.docs)))
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(generated(texts, args.docs), file)
+    corpus = Path(file.name)
     for kind in ("copydesk", "baseline"):
         output = subprocess.run([sys.executable, __file__, "--measure", kind, str(corpus)],
                                 capture_output=True, text=True, check=True).stdout
