@@ -41,6 +41,7 @@ class Frontier:
         self.count = count
         self._site_requests: Counter[str] = Counter()
         self._listings_seen: set[bytes] = set()
+        self._admitted: set[str] = set()  # URLs requested already (each counts once)
 
     def links_to_follow(self, urls: Iterable[str]) -> list[str]:
         """The page's links worth following, in URL order, at most max_links_per_page; none
@@ -57,11 +58,19 @@ class Frontier:
             chosen = chosen[: self.max_links_per_page]
         return chosen
 
+    def is_new(self, url: str) -> bool:
+        """True for a URL not admitted yet in this crawl."""
+        return url not in self._admitted
+
     def admit(self, url: str) -> bool:
-        """True, and counted against its site's budget, when `url` may be requested."""
+        """True, and counted against its site's budget, when `url` may be requested: not
+        requested before (the engine never sees a repeated link) and within the budget."""
+        if url in self._admitted:
+            return False
         site = site_of(url)
         if self._site_requests[site] >= self.max_pages_per_site:
             self.count("crawl/skipped/site_page_limit", 1)
             return False
         self._site_requests[site] += 1
+        self._admitted.add(url)
         return True

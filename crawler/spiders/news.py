@@ -246,13 +246,15 @@ class NewsSpider(scrapy.Spider):
         """A request within the source's page budget (max_pages requests a run) and the
         site's (CRAWL_MAX_PAGES_PER_SITE)."""
         name = source.name if source else None
-        if source is not None:
-            if self.requests_made[source.name] >= source.max_pages:
-                self._count(source, "page_limit_reached")
-                return
-            self.requests_made[source.name] += 1
+        if not self.frontier.is_new(url):
+            return  # requested already: counts against no budget
+        if source is not None and self.requests_made[source.name] >= source.max_pages:
+            self._count(source, "page_limit_reached")
+            return
         if not self.frontier.admit(url):
             return
+        if source is not None:
+            self.requests_made[source.name] += 1
         yield Request(url, callback, errback=self.on_error, meta={"source": name, "lastmod": lastmod})
 
     def _follow_source(self, markup: PageMarkup, hops: int, via: str | None) -> Iterator[Request]:
