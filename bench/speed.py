@@ -33,6 +33,7 @@ import numpy as np
 from crawl_runner import ROOT, crawl_web
 
 from crawler.sampleweb.server import SampleWebServer
+from pipelines.dedup import DedupOptions
 from pipelines.storage import open_store
 
 
@@ -68,6 +69,8 @@ def figures(stats: dict[str, Any]) -> dict[str, float]:
 def synthetic_store(path: Path, pages: int) -> None:
     """A store of `pages` indexed pages (600-word texts' worth of shingles), seen today."""
     db = open_store(path)
+    db.executemany("INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)",
+                   DedupOptions().fingerprint().items())  # the default settings' index
     rng = np.random.default_rng(1)
     now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
     db.execute("BEGIN")
@@ -91,7 +94,7 @@ def startup_seconds(web: Path, store: Path, workdir: Path) -> float:
         subprocess.run([sys.executable, "-m", "scrapy.cmdline", "crawl", "news",
                         "-a", f"start_urls={start_url}", "-s", f"STORAGE_SQLITE_PATH={store}",
                         "-s", "CLOSESPIDER_PAGECOUNT=1", "-s", "LOG_LEVEL=WARNING"],
-                       cwd=ROOT, timeout=1800, capture_output=True,
+                       cwd=ROOT, timeout=1800, capture_output=True, text=True, check=True,
                        env={**os.environ, "http_proxy": server.proxy_url, "no_proxy": ""})
     first = json.loads(log.read_text().splitlines()[0])["ts"]
     return first - started
