@@ -18,7 +18,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.items import ARTICLE_FIELDS  # noqa: E402,F401 -- the project importable from here
 from pipelines.credits import find_credit  # noqa: E402
 from pipelines.dedup import DedupOptions, StoryIndex  # noqa: E402
 from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions  # noqa: E402

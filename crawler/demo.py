@@ -15,10 +15,10 @@ import tempfile
 from pathlib import Path
 
 from crawler.safe_text import for_terminal
-from crawler.story_report import render_html
-from pipelines.story_views import load_stories, site_rates
 from crawler.sampleweb.build import START_URLS, build_web
 from crawler.sampleweb.server import SampleWebServer
+from crawler.story_report import render_html
+from pipelines.story_views import load_stories, site_rates
 
 
 def run_crawl(proxy_url: str, db: Path, jsonl: Path | None) -> dict[str, object]:

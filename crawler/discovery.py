@@ -12,7 +12,6 @@ import re
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-
 _WORD = re.compile(r"[^\W_]+")
 _STOP_WORDS = frozenset(
     "a an the of to in on for and or is are was were be at by with from as after over into "

@@ -161,5 +161,19 @@ class EgressPolicy:
             return
         raise EgressRefused("resolves_private", f"{name} -> {address_text}")
 
+    def check_url_and_addresses(self, url: str) -> None:
+        """check_url, then check_resolved on every address the host name resolves to now
+        (for a client that resolves names itself; the crawl checks at connection time)."""
+        self.check_url(url)
+        host = urlsplit(url).hostname or ""
+        if literal_address(host) is not None:
+            return
+        try:
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+        except OSError:
+            return  # an unknown name: the request fails on its own
+        for address in addresses:
+            self.check_resolved(host, address)
+
     def _allowed(self, host: str, address: IPAddress | None, port: int | None) -> bool:
         return any(rule.matches(host, address, port) for rule in self.rules)

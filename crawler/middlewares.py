@@ -48,10 +48,11 @@ class SkippedRequest(IgnoreRequest):
     looks for the originals of copies it does not fetch again)."""
 
     def __init__(self, message: str, stored_headline: str | None = None,
-                 stored_source: str | None = None) -> None:
+                 stored_source: str | None = None, not_modified: bool = False) -> None:
         super().__init__(message)
         self.stored_headline = stored_headline
         self.stored_source = stored_source  # the original the stored page cites
+        self.not_modified = not_modified  # the server answered 304: the page was reached
 
 
 class PrivateAddressLookup(DNSLookupError):
@@ -201,7 +202,7 @@ class IncrementalCrawlMiddleware:
         if response.status == 304:
             if self.crawler.stats:
                 self.crawler.stats.inc_value("incremental/not_modified")
-            raise SkippedRequest(f"not modified: {request.url}")
+            raise SkippedRequest(f"not modified: {request.url}", not_modified=True)
         if (response.status == 200 and request.url not in self.stored
                 and not request.url.endswith("/robots.txt")):
             etag = response.headers.get("ETag")

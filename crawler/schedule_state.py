@@ -10,6 +10,7 @@ from typing import Any
 from crawler.sources import Source
 from pipelines.storage import open_store
 
+
 class RunLog:
     """The `source_runs` table of the store."""
 

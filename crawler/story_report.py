@@ -9,7 +9,8 @@ import html
 from datetime import UTC, datetime
 
 from crawler.safe_text import for_terminal
-from pipelines.story_views import SiteRate, StoryView, host_of as _host
+from pipelines.story_views import SiteRate, StoryView
+from pipelines.story_views import host_of as _host
 
 
 def render_table(stories: list[StoryView], width: int | None = None) -> str:

@@ -17,11 +17,10 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ARTICLE_FIELDS, Article, Page
-from pipelines.credits import find_credit
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, Rejection
 from pipelines.options import dedup_options, extraction_options
-from pipelines.sources import SourceLink, find_source_link, parse_markup
+from pipelines.sources import find_attribution
 from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
 from pipelines.store_lock import StoreLock
 from pipelines.time_limit import PageTimeLimit, PageTimeout
@@ -106,7 +105,7 @@ class SourceLinkPipeline:
         stats = _stats(self.crawler)
         try:
             with _timed(stats, "sources"), self.time_limit:
-                link, credit = _attribution(item)
+                link, credit = find_attribution(item.html, item.url, item.site, item.redirects)
         except PageTimeout:
             link, credit = None, None
             stats.inc_value("sourcelink/timeout")
@@ -118,13 +117,6 @@ class SourceLinkPipeline:
             stats.inc_value(f"sourcelink/found/{link.evidence.split(':')[0]}")
         item.html = ""  # no later stage needs it; free the memory
         return item
-
-
-def _attribution(item: Article) -> tuple[SourceLink | None, str | None]:
-    markup = parse_markup(item.html, item.url, item.redirects)
-    if markup is None:
-        return None, None
-    return find_source_link(markup), find_credit(markup.blocks, item.site)
 
 
 class DedupPipeline:

@@ -7,9 +7,9 @@ fill only what is missing. A field not found is None, never a guess from boilerp
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Iterator
 from typing import Any
 
 from lxml.html import HtmlElement

@@ -16,6 +16,7 @@ import lxml.html
 from lxml import etree
 
 from crawler.urls import is_private_host, normalize_url, site_of
+from pipelines.credits import find_credit
 from pipelines.jsonld import jsonld_objects
 
 
@@ -117,6 +118,15 @@ def parse_markup(html: str, url: str, redirects: Mapping[str, str] | None = None
     headline = " ".join(heading.text_content().split())[:1000] if heading is not None else ""
     return PageMarkup(url, canonical, og_url, meta_sources, jsonld, anchors, blocks,
                       dict(redirects or {}), headline)
+
+
+def find_attribution(html: str, url: str, site: str | None,
+                     redirects: Mapping[str, str] | None = None) -> tuple[SourceLink | None, str | None]:
+    """What a page says it copies: its source link and the outlet its text credits."""
+    markup = parse_markup(html, url, redirects)
+    if markup is None:
+        return None, None
+    return find_source_link(markup), find_credit(markup.blocks, site)
 
 
 def links_to_resolve(markup: PageMarkup) -> list[str]:

@@ -27,7 +27,6 @@ from pipelines.options import check_setting_names, check_settings, dedup_options
 from pipelines.storage import SQLiteIndexBackend, StoreError, check_store, open_store
 from pipelines.store_lock import StoreLock
 
-
 # The settings a user of `crawl` most often changes (all are in settings/__init__.py).
 _KEY_SETTINGS = (
     "STORAGE_SQLITE_PATH", "CRAWL_SOURCE_HOPS", "CRAWL_DISCOVER_ORIGINALS",

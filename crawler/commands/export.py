@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, TextIO
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import stdout_reader_gone
 from crawler.corpus_io import CorpusError, write_rows
 from crawler.items import ARTICLE_FIELDS
 from crawler.safe_text import json_line
@@ -73,8 +73,7 @@ class Command(ScrapyCommand):
             write_records(out, iter_articles(db, ARTICLE_FIELDS), form)
             out.flush()
         except BrokenPipeError:
-            # The reader is gone (`| head`): stop quietly, and keep Python's exit flush quiet.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            stdout_reader_gone()
         finally:
             if out is not sys.stdout:
                 out.close()

@@ -14,27 +14,24 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import socket
 import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 
-from crawler.egress import EgressPolicy, EgressRefused, literal_address
+from crawler.egress import EgressPolicy, EgressRefused
 from crawler.encoding import decoded_html
 from crawler.items import ARTICLE_FIELDS
 from crawler.safe_text import json_line
-from pipelines.credits import find_credit
 from pipelines.extraction import ArticleExtractor, Extraction
 from pipelines.options import extraction_options
-from pipelines.sources import find_source_link, parse_markup
+from pipelines.sources import find_attribution
 
 
 class Command(ScrapyCommand):
@@ -76,12 +73,10 @@ def extract_record(extractor: ArticleExtractor, url: str, body: bytes,
     result = extractor.extract(html, url)
     if not isinstance(result, Extraction):
         return {"url": url, "dropped": result.reason}
-    markup = parse_markup(html, url)
-    link = find_source_link(markup) if markup else None
+    link, credit = find_attribution(html, url, result.site)
     values = {**result.__dict__, "embeds": list(result.embeds), "url": url,
               "source_url": link.url if link else None,
-              "source_evidence": link.evidence if link else None,
-              "credited_to": find_credit(markup.blocks, result.site) if markup else None}
+              "source_evidence": link.evidence if link else None, "credited_to": credit}
     return {field: values.get(field) for field in ARTICLE_FIELDS}
 
 
@@ -97,7 +92,7 @@ def _load(target: str, policy: EgressPolicy, limit: int, agent: str) -> tuple[st
     """(URL, body, Content-Type) of a file or a URL."""
     if target.startswith(("http://", "https://")):
         opener = urllib.request.build_opener(_CheckedRedirects(policy))
-        _check(policy, target)
+        policy.check_url_and_addresses(target)
         request = urllib.request.Request(target, headers={"User-Agent": agent})
         with opener.open(request, timeout=30) as response:
             body = response.read(limit + 1)
@@ -112,19 +107,6 @@ def _load(target: str, policy: EgressPolicy, limit: int, agent: str) -> tuple[st
     return path.resolve().as_uri(), body[: limit + 1], "text/html"
 
 
-def _check(policy: EgressPolicy, url: str) -> None:
-    """The egress policy on a URL and on the addresses its host name resolves to."""
-    policy.check_url(url)
-    host = urlsplit(url).hostname or ""
-    if literal_address(host) is None:
-        try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-        except OSError:
-            return  # unknown: the request fails on its own
-        for address in addresses:
-            policy.check_resolved(host, str(address))
-
-
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
     """Every redirect is checked before it is followed."""
 
@@ -133,5 +115,5 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
                          newurl: str) -> Any:
-        _check(self.policy, newurl)
+        self.policy.check_url_and_addresses(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)

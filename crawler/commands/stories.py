@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import stdout_reader_gone
 from crawler.safe_text import escape_json
 from crawler.story_report import render_html, render_table
 from pipelines.storage import StoreError, open_store
@@ -87,7 +87,7 @@ class Command(ScrapyCommand):
                     print(f"... {len(stories) - len(shown)} more (--limit 0 shows all)")
             sys.stdout.flush()
         except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            stdout_reader_gone()
         except OSError as exc:
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2

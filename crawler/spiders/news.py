@@ -22,8 +22,8 @@ from crawler.frontier import Frontier
 from crawler.items import Page
 from crawler.middlewares import SkippedRequest
 from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, read_sources
-from pipelines.options import did_you_mean
 from crawler.urls import looks_like_listing, normalize_url, site_of
+from pipelines.options import did_you_mean
 from pipelines.sources import (
     PageMarkup,
     find_source_link,
@@ -205,7 +205,7 @@ class NewsSpider(scrapy.Spider):
         error = failure.value
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         if isinstance(error, SkippedRequest):
-            if "not modified" in str(error):
+            if error.not_modified:
                 self._answered(request.meta)
             if error.stored_headline is not None:  # a page stored by an earlier run
                 source = self._source_of_meta(request.meta)
