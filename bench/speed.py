@@ -32,8 +32,9 @@ import numpy as np
 from crawl_runner import ROOT, crawl_web
 
 from crawler.sampleweb.server import SampleWebServer
-from pipelines.dedup import DedupOptions
-from pipelines.storage import open_store
+from crawler.urls import url_key
+from pipelines.dedup import DedupOptions, IndexedPage, PageFacts, StoryIndex
+from pipelines.storage import SQLiteIndexBackend, open_store
 
 
 def project_run(web: Path, workdir: Path, name: str) -> tuple[dict[str, Any], list[str]]:
@@ -66,21 +67,25 @@ def figures(stats: dict[str, Any]) -> dict[str, float]:
 
 
 def synthetic_store(path: Path, pages: int) -> None:
-    """A store of `pages` indexed pages (600-word texts' worth of shingles), seen today."""
+    """A store of `pages` indexed pages (600-word texts' worth of shingles, with the band keys
+    the crawl stores), seen today, saved as the crawl saves them."""
     db = open_store(path)
-    db.executemany("INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)",
-                   DedupOptions().fingerprint().items())  # the default settings' index
+    index = StoryIndex(DedupOptions())
+    backend = SQLiteIndexBackend(db, path)
+    backend.check(DedupOptions().fingerprint(), index.derived_scheme)
     rng = np.random.default_rng(1)
     now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-    db.execute("BEGIN")
-    for number in range(pages):
-        url = f"http://stored{number % 50}.test/story/{number}"
-        hashes = rng.integers(0, 2**63, size=600, dtype=np.uint64).astype("<u8").tobytes()
-        db.execute("INSERT INTO story_index (url, story_id, hashes, aliases, seen_at, on_crawled_site)"
-                   " VALUES (?, ?, ?, '[]', ?, 1)", (url, f"st-{number:016x}", hashes, now))
-        db.execute("INSERT INTO articles (url, title, text, fetched_at, story_id, canonical_url)"
-                   " VALUES (?, ?, ?, ?, ?, ?)", (url, "t", "x", now, f"st-{number:016x}", url))
-    db.execute("COMMIT")
+    for start in range(0, pages, 5000):
+        rows = []
+        for number in range(start, min(start + 5000, pages)):
+            hashes = rng.integers(0, 2**63, size=600, dtype=np.uint64)
+            url = f"http://stored{number % 50}.test/story/{number}"
+            rows.append(IndexedPage(url, f"st-{number:016x}", PageFacts(published=now), (),
+                                    hashes, index.signer.keys(hashes).stored, url_key(url)))
+        backend.save(rows)
+        db.executemany("INSERT INTO articles (url, title, text, fetched_at, story_id, canonical_url)"
+                       " VALUES (?, 't', 'x', ?, ?, ?)",
+                       [(p.url, now, p.story_id, p.url) for p in rows])
     db.close()
 
 

@@ -83,6 +83,10 @@ def normalize_url(url: str) -> str:
 _AMP_PATH = re.compile(r"(/amp)+/?$|^/amp(?=/)|\.amp(?=\.html?$)", re.IGNORECASE)
 
 
+#: Version of url_key's rules; stored keys made under another version are computed again.
+URL_KEY_VERSION = "key-v1"
+
+
 @lru_cache(maxsize=1 << 16)
 def url_key(url: str) -> str:
     """What identifies a page across its http/https, "www.", trailing-slash and AMP variants

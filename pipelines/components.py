@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import sqlite3
 import time
@@ -21,7 +22,7 @@ from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, Rejection
 from pipelines.options import dedup_options, extraction_options
 from pipelines.sources import find_attribution
-from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
+from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreError, open_store
 from pipelines.store_lock import StoreLock
 from pipelines.time_limit import PageTimeLimit, PageTimeout
 
@@ -128,6 +129,8 @@ class DedupPipeline:
         self.options = options
         self.index = StoryIndex(options)
         self.stories_before: set[str] = set()  # stories loaded from earlier crawls
+        self.backend: SQLiteIndexBackend | None = None
+        self.loading: concurrent.futures.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -138,22 +141,66 @@ class DedupPipeline:
 
     def open_spider(self) -> None:
         settings = self.crawler.settings
-        if settings.getbool("STORAGE_ENABLED"):
-            path = settings.get("STORAGE_SQLITE_PATH")
-            backend = SQLiteIndexBackend(open_store(path), path)
-            try:
-                backend.check(self.options.fingerprint())
-                days = settings.getint("DEDUP_RETENTION_DAYS")
-                since = (datetime.now(UTC) - timedelta(days=days)).isoformat() if days > 0 else None
-                self.index.load(backend.load(seen_since=since))
-            finally:
-                backend.db.close()
-            self.stories_before = set(self.index.story_ids())
-            logger.info("story index: %d pages loaded from %s", len(self.index), path)
+        if not settings.getbool("STORAGE_ENABLED"):
+            return
+        path = settings.get("STORAGE_SQLITE_PATH")
+        # The store keeps what the index does not hold in memory: it stays open for reads.
+        self.backend = backend = SQLiteIndexBackend(open_store(path), path)
+        self.index = StoryIndex(self.options, archive=backend)
+        keys_current = backend.check(self.options.fingerprint(), self.index.derived_scheme)
+        days = settings.getint("DEDUP_RETENTION_DAYS")
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat() if days > 0 else None
+        # A large index takes seconds to load: fetching starts meanwhile, and the first
+        # article waits for the load in process_item.
+        loader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="story-index")
+        self.loading = loader.submit(self._load, backend, since, keys_current)
+        loader.shutdown(wait=False)
+        loop = asyncio.get_event_loop()
+        self.loading.add_done_callback(
+            lambda done: loop.call_soon_threadsafe(self._report_load_error, done))
 
-    def process_item(self, item: Any) -> Any:
+    def _load(self, backend: SQLiteIndexBackend, since: str | None, keys_current: bool) -> None:
+        started = time.monotonic()
+        computed = self.index.load(backend.load(seen_since=since, bands=keys_current))
+        if computed or not keys_current:
+            logger.info("story index: band keys computed for %d stored pages", len(computed))
+            backend.save(computed, derived_scheme=self.index.derived_scheme)
+        self.stories_before = set(self.index.story_ids())
+        logger.info("story index: %d pages loaded from %s in %.1f s", len(self.index),
+                    backend.path, time.monotonic() - started)
+
+    def _report_load_error(self, loading: concurrent.futures.Future[None]) -> None:
+        error = loading.exception()
+        if error is None:
+            return
+        _stats(self.crawler).inc_value("storage/errors")
+        if isinstance(error, (StoreError, sqlite3.Error)):
+            logger.error("the story index cannot be loaded: %s; stopping the crawl", error)
+        else:
+            logger.error("the story index cannot be loaded; stopping the crawl",
+                         exc_info=(type(error), error, error.__traceback__))
+        if self.crawler.engine is not None:
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store_failed"))
+
+    async def _index_loaded(self) -> None:
+        if self.loading is None:
+            return
+        try:
+            await asyncio.wrap_future(self.loading)
+        except Exception:  # reported once by _report_load_error
+            raise DropItem("the story index could not be loaded") from None
+        self.loading = None
+
+    def close_spider(self) -> None:
+        if self.loading is not None:
+            concurrent.futures.wait([self.loading])  # never close the store under the loader
+        if self.backend is not None:
+            self.backend.db.close()
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
+        await self._index_loaded()
         stats = _stats(self.crawler)
         with _timed(stats, "dedup"):
             facts = PageFacts(item.published, item.source_url, item.site, item.credited_to,

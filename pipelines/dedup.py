@@ -1,55 +1,93 @@
-"""Story index: merges republished copies into stories. The only module importing datasketch.
+"""Story index: merges republished copies into stories.
 
-Each text is cut into overlapping windows of shingles; every window gets a MinHash in a
-MinHashLSH, so a partial copy (a few paragraphs of a long article) finds its original
-through the windows they share. Candidates are then verified on exact shingle sets:
-`overlap` = shared shingles / shingles of the shorter text. A page joins the story whose
-pages cover most of its text; the ids of existing stories never change except when a new
-page proves two stories are one (the older id survives).
+Each text is cut into overlapping windows of shingles; every window gets a MinHash and its
+LSH band keys (pipelines.signatures), so a partial copy (a few paragraphs of a long article)
+finds its original through the windows they share. Candidates are then verified on exact
+shingle sets: `overlap` = shared shingles / shingles of the shorter text. A page joins the
+story whose pages cover most of its text; the ids of existing stories never change except
+when a new page proves two stories are one (the older id survives).
+
+Memory: the index keeps per page its band keys (8 bytes each, pipelines.band_index), its
+story and the facts the canonical choice needs. Shingle hashes, needed only to verify a
+candidate, stay in memory when the index has no archive; with one (the store), only the
+most recent pages' are kept and the others are read back when they become candidates.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import replace
-from itertools import pairwise
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from crawler.urls import site_of, url_key
+from crawler.urls import URL_KEY_VERSION, site_of, url_key
+from pipelines.band_index import BandTable
 from pipelines.canonical import Canonical, Member, choose_canonical
 from pipelines.shingles import Hashes, overlap_count, shingle_hashes, tokenize
+from pipelines.signatures import Keys, WindowSigner
 from pipelines.story_model import (
-    MINHASH_SCHEME,
+    LEAD_SHINGLES,
     Assignment,
     DedupOptions,
+    HashArchive,
     IndexBackend,
     IndexedPage,
     PageFacts,
 )
 
-__all__ = ["Assignment", "DedupOptions", "IndexBackend", "IndexedPage", "PageFacts", "StoryIndex"]
+__all__ = ["Assignment", "DedupOptions", "HashArchive", "IndexBackend", "IndexedPage",
+           "PageFacts", "StoryIndex"]
 
 MIN_MATCH_SHINGLES = 5
 # A site needs this many indexed pages before its citing share can call it an aggregator.
 AGGREGATOR_MIN_PAGES = 3
 
 
+@dataclass(frozen=True)
+class _Text:
+    """What verification compares: the distinct shingles and those of the lead, sorted."""
+
+    shingles: Hashes
+    lead: Hashes
+
+    @classmethod
+    def of(cls, hashes: Hashes) -> _Text:
+        return cls(np.unique(hashes), np.unique(hashes[:LEAD_SHINGLES]))
+
+
+class _Entry:
+    __slots__ = ("aliases", "facts", "key", "number", "order", "story_id")
+
+    def __init__(self, number: int, order: int, story_id: str, facts: PageFacts,
+                 aliases: tuple[str, ...], key: str) -> None:
+        self.number, self.order, self.story_id = number, order, story_id
+        self.facts, self.aliases, self.key = facts, aliases, key
+
+
+#: Texts kept in memory when an archive holds the rest: enough for the pages a crawl has in
+#: flight between this stage and the store (a page evicted before it is stored is only missed
+#: as a candidate, never wrongly matched).
+RECENT_TEXTS = 4096
+
+
 class StoryIndex:
-    def __init__(self, options: DedupOptions) -> None:
+    def __init__(self, options: DedupOptions, archive: HashArchive | None = None) -> None:
         self.options = options
-        self._lsh = MinHashLSH(threshold=options.lsh_threshold, num_perm=options.num_perm)
-        self._scratch = MinHash(num_perm=options.num_perm, seed=options.seed,
-                                hashfunc=_identity, scheme=MINHASH_SCHEME)
-        self.pages: dict[str, IndexedPage] = {}
-        self._windows: dict[str, int] = {}
+        self.signer = WindowSigner(options.num_perm, options.seed, options.window_shingles,
+                                   options.lsh_threshold)
+        #: What the persisted band keys and URL keys were made with.
+        self.derived_scheme = f"{self.signer.scheme}|{URL_KEY_VERSION}"
+        self._bands = BandTable()
+        self._archive = archive
+        self._texts: OrderedDict[str, _Text] = OrderedDict()
+        self._entries: dict[str, _Entry] = {}
+        self._urls: list[str | None] = []  # page number -> URL (None once re-indexed)
         self._members: dict[str, list[str]] = {}
-        self._canonical: dict[str, Canonical] = {}
+        self._canonical: dict[str, Canonical] = {}  # filled when asked, dropped on change
         self.source_of: dict[str, str] = {}
-        self._order: dict[str, int] = {}  # url -> arrival number, to tell older stories
+        self._arrivals = 0
         # Per site: pages indexed, and pages that cite a source on another site. A site whose
         # pages mostly cite others is an aggregator, never a story's original if avoidable.
         self._site_pages: Counter[str] = Counter()
@@ -58,11 +96,15 @@ class StoryIndex:
         self._by_key: dict[str, str] = {}  # url_key of a page or alias -> indexed page URL
 
     def __len__(self) -> int:
-        return len(self.pages)
+        return len(self._entries)
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the band table (the part that grows with every indexed window)."""
+        return self._bands.nbytes()
 
     def story_of(self, url: str) -> str | None:
-        page = self.pages.get(url)
-        return page.story_id if page else None
+        entry = self._entries.get(url)
+        return entry.story_id if entry else None
 
     def story_ids(self) -> list[str]:
         return list(self._members)
@@ -72,37 +114,59 @@ class StoryIndex:
 
     def canonical_url(self, story_id: str) -> str | None:
         """The URL of the story's original, as the index stands now."""
-        canonical = self._canonical.get(story_id)
-        return canonical.url if canonical else None
+        return self._canonical_of(story_id).url if story_id in self._members else None
 
     def similarity_to_canonical(self, url: str) -> float:
         """Overlap of the page's text with its story's original (shared shingles / shingles
         of the shorter text); 1.0 for the original itself."""
-        page = self.pages[url]
-        original = self.pages.get(self.canonical_url(page.story_id) or "")
-        if original is None or original.url == url:
+        canonical = self.canonical_url(self._entries[url].story_id)
+        if canonical is None or canonical == url or canonical not in self._entries:
             return 1.0
-        shorter = min(original.shingles.size, page.shingles.size) or 1
-        return round(overlap_count(original.shingles, page.shingles) / shorter, 4)
+        texts = self._texts_of([url, canonical])
+        if len(texts) < 2:
+            return 1.0
+        return round(_overlap(texts[url], texts[canonical]), 4)
 
-    def load(self, pages: Iterable[IndexedPage]) -> None:
-        """Restore pages saved earlier, keeping their story ids."""
+    def load(self, pages: Iterable[IndexedPage]) -> list[IndexedPage]:
+        """Restore pages saved earlier, keeping their story ids. Returns the pages whose band
+        and URL keys were computed here (stored without them, or under other settings): to
+        save."""
+        numbers: list[int] = []
+        keys: list[Keys] = []
+        computed = []
         for page in pages:
-            self._insert(page)
-        for story_id in self._members:
-            self._canonical[story_id] = self._choose_canonical(story_id)
+            bands, key = page.bands, page.url_key
+            if bands is None or key is None:
+                if page.hashes is None:
+                    continue  # nothing to index it by
+                bands, key = self.signer.keys(page.hashes).stored, url_key(page.url)
+                computed.append(IndexedPage(page.url, page.story_id, page.facts, page.aliases,
+                                            page.hashes, bands, key))
+            entry = self._insert(page.url, page.story_id, page.facts, page.aliases, key=key)
+            if page.hashes is not None and self._archive is None:
+                self._texts[page.url] = _Text.of(page.hashes)
+            numbers.append(entry.number)
+            keys.append(bands)
+        if keys:
+            counts = [k.size for k in keys]
+            self._bands.bulk_load(np.repeat(np.array(numbers, dtype=np.uint32), counts),
+                                  np.concatenate(keys))
+        return computed
 
     def add(self, url: str, text: str, facts: PageFacts = PageFacts(),
             aliases: Iterable[str] = ()) -> tuple[Assignment, list[IndexedPage]]:
-        """Assign a page to a story; returns the assignment and the pages whose stored
-        state changed (to persist)."""
+        """Assign a page to a story; returns the assignment and the index rows it changed
+        (to persist)."""
         hashes = shingle_hashes(tokenize(text), self.options.shingle_words)
-        previous = self.pages.get(url)
+        keys = self.signer.keys(hashes)
+        aliases = tuple(a for a in aliases if a != url)
+        previous = self._entries.get(url)
+        previous_canonical = None
         if previous is not None:
-            self._remove(previous)
-        probe = IndexedPage(url, "", hashes, facts, tuple(a for a in aliases if a != url))
-        windows = self._window_signatures(hashes)
-        matches = self._verified_matches(probe, windows)
+            previous_canonical = self._canonical_of(previous.story_id).url
+            self._remove(url)
+        probe = _Text.of(hashes)
+        matches = self._verified_matches(url, probe, keys.query)
         preferred = previous.story_id if previous else None
         story_id, similarity, merged = self._choose_story(
             matches, preferred, self._story_of_cited(facts.source_url))
@@ -110,51 +174,57 @@ class StoryIndex:
         if story_id is None:
             story_id = preferred or _story_id(url)
             similarity = 1.0
-        changed = [replace(probe, story_id=story_id)]
+        before = (previous_canonical if story_id == preferred
+                  else self._canonical_of(story_id).url if story_id in self._members else None)
+        changed = [IndexedPage(url, story_id, facts, aliases, hashes, keys.stored, url_key(url))]
         for other in merged:
             for member in self._members.pop(other, []):
-                self.pages[member].story_id = story_id
+                entry = self._entries[member]
+                entry.story_id = story_id
                 self._members.setdefault(story_id, []).append(member)
-                changed.append(self.pages[member])
+                changed.append(IndexedPage(member, story_id, entry.facts, entry.aliases))
             self._canonical.pop(other, None)
-        self._insert(changed[0], windows)
-        before = self._canonical.get(story_id)
-        canonical = self._canonical[story_id] = self._choose_canonical(story_id)
-        moved_from = before.url if before is not None and before.url != canonical.url else None
-        original = self.pages.get(canonical.url)
-        if original is not None and original.url != url and original.shingles.size:
+        entry = self._insert(url, story_id, facts, aliases,
+                             previous.order if previous else None)
+        self._bands.add(entry.number, keys.stored)
+        self._remember(url, probe)
+        canonical = self._canonical_of(story_id)
+        moved_from = before if before is not None and before != canonical.url else None
+        if canonical.url != url and canonical.url in self._entries:
             # Similarity to the story's canonical text, when that page is indexed.
-            shorter = min(original.shingles.size, changed[0].shingles.size) or 1
-            similarity = overlap_count(original.shingles, changed[0].shingles) / shorter
+            original = self._texts_of([canonical.url]).get(canonical.url)
+            if original is not None and original.shingles.size:
+                similarity = _overlap(original, probe)
         assignment = Assignment(story_id, round(similarity, 4), canonical, new_story,
                                 tuple(merged), moved_from)
         return assignment, changed
 
-    def _verified_matches(self, probe: IndexedPage, windows: list[LeanMinHash]
+    def _verified_matches(self, url: str, probe: _Text, query: Keys
                           ) -> dict[str, tuple[float, float]]:
         """story id -> (share of the probe's shingles the story's pages hold, best overlap)."""
         if probe.shingles.size == 0:
             return {}
-        candidates: set[str] = set()
-        for window in windows:
-            candidates.update(key.rsplit("#", 1)[0] for key in self._lsh.query(window))
+        candidates = sorted(u for n in self._bands.pages_sharing(query)
+                            if (u := self._urls[n]) is not None and u != url)
+        texts = self._texts_of(candidates)
         matches: dict[str, tuple[float, float]] = {}
-        for url in sorted(candidates):
-            page = self.pages.get(url)
-            if page is None or page.url == probe.url:
+        for candidate in candidates:
+            text = texts.get(candidate)
+            if text is None:
                 continue
-            overlap = self._verify(probe, page)
+            overlap = self._verify(probe, text)
             if overlap is None:
                 continue
-            shared = overlap * min(probe.shingles.size, page.shingles.size)
+            shared = overlap * min(probe.shingles.size, text.shingles.size)
             coverage = shared / probe.shingles.size
-            best = matches.get(page.story_id, (0.0, 0.0))
-            matches[page.story_id] = (max(best[0], coverage), max(best[1], overlap))
+            story_id = self._entries[candidate].story_id
+            best = matches.get(story_id, (0.0, 0.0))
+            matches[story_id] = (max(best[0], coverage), max(best[1], overlap))
         return matches
 
-    def _verify(self, a: IndexedPage, b: IndexedPage) -> float | None:
+    def _verify(self, a: _Text, b: _Text) -> float | None:
         """The pair's overlap if one is a copy of the other (full, partial or edited)."""
-        shorter, longer = sorted((a, b), key=lambda p: p.shingles.size)
+        shorter, longer = sorted((a, b), key=lambda t: t.shingles.size)
         if shorter.shingles.size < MIN_MATCH_SHINGLES:
             return None  # a word or two is no evidence of copying
         shared = overlap_count(a.shingles, b.shingles)
@@ -199,58 +269,84 @@ class StoryIndex:
         if source_url is None:
             return None
         url = self._by_key.get(url_key(source_url))
-        return self.pages[url].story_id if url in self.pages else None
+        entry = self._entries.get(url) if url is not None else None
+        return entry.story_id if entry else None
 
     def _age(self, story_id: str) -> int:
         members = self._members.get(story_id)
-        return self._order[members[0]] if members else -1
+        return self._entries[members[0]].order if members else -1
 
-    def _insert(self, page: IndexedPage, windows: list[LeanMinHash] | None = None) -> None:
-        self.pages[page.url] = page
-        self._order.setdefault(page.url, len(self._order))
-        self._members.setdefault(page.story_id, []).append(page.url)
-        for url in (page.url, *page.aliases):
-            self._by_key[url_key(url)] = page.url
-        self._site_pages[site_of(page.url)] += 1
-        if page.facts.on_crawled_site:
-            self._crawled_sites.add(site_of(page.url))
-        if page.facts.source_url:
-            self.source_of[url_key(page.url)] = page.facts.source_url
-            self._site_citing[site_of(page.url)] += 1
-        for alias in page.aliases:
-            self.source_of[url_key(alias)] = page.url
-        if windows is None:
-            windows = self._window_signatures(page.hashes)
-        # Stored texts need only every other window (no overlap): any window of a query that
-        # lies inside a stored text still shares three quarters of one stored window.
-        stored = windows[::2] + windows[-1:] if len(windows) % 2 == 0 else windows[::2]
-        with self._lsh.insertion_session() as session:
-            for number, signature in enumerate(stored):
-                session.insert(f"{page.url}#{number}", signature, check_duplication=False)
-        self._windows[page.url] = len(stored)
+    def _texts_of(self, urls: Sequence[str]) -> dict[str, _Text]:
+        """The texts of indexed pages: from memory, else from the archive."""
+        found = {u: self._texts[u] for u in urls if u in self._texts}
+        missing = [u for u in urls if u not in found]
+        if missing and self._archive is not None:
+            for url, hashes in self._archive.hashes(missing).items():
+                found[url] = self._remember(url, _Text.of(hashes))
+        return found
 
-    def _remove(self, page: IndexedPage) -> None:
-        for number in range(self._windows.pop(page.url, 0)):
-            self._lsh.remove(f"{page.url}#{number}")
-        members = self._members.get(page.story_id, [])
-        if page.url in members:
-            members.remove(page.url)
+    def _remember(self, url: str, text: _Text) -> _Text:
+        self._texts[url] = text
+        if self._archive is not None:
+            self._texts.move_to_end(url)
+            while len(self._texts) > RECENT_TEXTS:
+                self._texts.popitem(last=False)
+        return text
+
+    def _insert(self, url: str, story_id: str, facts: PageFacts, aliases: tuple[str, ...],
+                order: int | None = None, key: str | None = None) -> _Entry:
+        key = key or url_key(url)
+        if order is None:
+            order, self._arrivals = self._arrivals, self._arrivals + 1
+        entry = _Entry(len(self._urls), order, story_id, facts, aliases, key)
+        self._urls.append(url)
+        self._entries[url] = entry
+        self._members.setdefault(story_id, []).append(url)
+        self._canonical.pop(story_id, None)
+        self._by_key[key] = url
+        site = _site_of_key(key)
+        self._site_pages[site] += 1
+        if facts.on_crawled_site:
+            self._crawled_sites.add(site)
+        if facts.source_url:
+            self.source_of[key] = facts.source_url
+            self._site_citing[site] += 1
+        for alias in aliases:
+            alias_key = url_key(alias)
+            self._by_key[alias_key] = url
+            self.source_of[alias_key] = url
+        return entry
+
+    def _remove(self, url: str) -> None:
+        entry = self._entries.pop(url)
+        self._bands.remove(entry.number)
+        self._urls[entry.number] = None
+        self._texts.pop(url, None)
+        members = self._members.get(entry.story_id, [])
+        if url in members:
+            members.remove(url)
+        self._canonical.pop(entry.story_id, None)
         if not members:
-            self._members.pop(page.story_id, None)
-            self._canonical.pop(page.story_id, None)
-        self._site_pages[site_of(page.url)] -= 1
-        if page.facts.source_url:
-            self._site_citing[site_of(page.url)] -= 1
-        for url in (page.url, *page.aliases):
-            self.source_of.pop(url_key(url), None)
-            self._by_key.pop(url_key(url), None)
-        del self.pages[page.url]
+            self._members.pop(entry.story_id, None)
+        site = _site_of_key(entry.key)
+        self._site_pages[site] -= 1
+        if entry.facts.source_url:
+            self._site_citing[site] -= 1
+        for key in (entry.key, *map(url_key, entry.aliases)):
+            self.source_of.pop(key, None)
+            self._by_key.pop(key, None)
+
+    def _canonical_of(self, story_id: str) -> Canonical:
+        canonical = self._canonical.get(story_id)
+        if canonical is None:
+            canonical = self._canonical[story_id] = self._choose_canonical(story_id)
+        return canonical
 
     def _choose_canonical(self, story_id: str) -> Canonical:
-        pages = [self.pages[url] for url in self._members[story_id]]
+        entries = [(url, self._entries[url]) for url in self._members[story_id]]
         return choose_canonical(
-            [Member(p.url, p.facts.published, p.facts.source_url, p.facts.site,
-                    p.facts.credited_to) for p in pages],
+            [Member(url, e.facts.published, e.facts.source_url, e.facts.site,
+                    e.facts.credited_to) for url, e in entries],
             self.source_of,
             self.is_aggregator,
         )
@@ -263,27 +359,15 @@ class StoryIndex:
         return (site in self._crawled_sites and pages >= AGGREGATOR_MIN_PAGES
                 and self._site_citing[site] >= pages / 2)
 
-    def _window_signatures(self, hashes: Hashes) -> list[LeanMinHash]:
-        """MinHashes of overlapping windows (half a window apart) over the shingles."""
-        size = self.options.window_shingles
-        step = size // 2
-        low32 = (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        segments = []
-        scratch = self._scratch  # reused: building a MinHash costs more than hashing 20 values
-        for start in range(0, len(low32), step):
-            scratch.clear()
-            scratch.update_batch(low32[start : start + step])
-            segments.append(scratch.hashvalues.copy())
-        if len(segments) <= 1:
-            pairs = segments
-        else:
-            pairs = [np.minimum(a, b) for a, b in pairwise(segments)]
-        return [LeanMinHash(seed=self.options.seed, hashvalues=values, scheme=MINHASH_SCHEME)
-                for values in pairs]
+
+def _site_of_key(key: str) -> str:
+    """site_of() of a URL, read from its url_key (which starts with it; no URL parsing)."""
+    return key.partition("/")[0]
 
 
-def _identity(value: int) -> int:
-    return value
+def _overlap(a: _Text, b: _Text) -> float:
+    shorter = min(a.shingles.size, b.shingles.size) or 1
+    return overlap_count(a.shingles, b.shingles) / shorter
 
 
 def _story_id(url: str) -> str:

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS story_history (
 CREATE TABLE IF NOT EXISTS story_index (
     url TEXT PRIMARY KEY, story_id TEXT NOT NULL, hashes BLOB NOT NULL,
     published TEXT, source_url TEXT, site TEXT, credited_to TEXT, aliases TEXT, seen_at TEXT,
-    on_crawled_site INTEGER
+    on_crawled_site INTEGER, bands BLOB, url_key TEXT
 );
 CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS source_runs (
@@ -198,21 +198,31 @@ def iter_articles(db: sqlite3.Connection, fields: Sequence[str]) -> Iterator[dic
         yield record
 
 
+_INDEX_COLUMNS = ("site", "credited_to", "aliases", "seen_at", "on_crawled_site", "bands",
+                  "url_key")
+
+
 class SQLiteIndexBackend:
-    """Persists the story index in the store file (the dedup stage's IndexBackend)."""
+    """Persists the story index in the store file (the dedup stage's IndexBackend), and
+    gives back the shingle hashes of pages the index does not keep in memory (HashArchive)."""
 
     def __init__(self, connection: sqlite3.Connection, path: str | Path) -> None:
         self.db = connection
         self.path = path
 
-    def check(self, fingerprint: dict[str, str]) -> None:
+    def check(self, fingerprint: dict[str, str], derived_scheme: str | None = None) -> bool:
         """Record the index's parameters, or refuse an index built with other ones.
+
+        Returns:
+            True when the stored band and URL keys were made under `derived_scheme` (or none
+            are stored), False when they must be computed again from the stored hashes.
 
         Raises:
             StoreError: naming the file, the mismatch and what to do.
         """
-        add_missing_columns(self.db, "story_index",
-                            ("site", "credited_to", "aliases", "seen_at", "on_crawled_site"))
+        add_missing_columns(self.db, "story_index", _INDEX_COLUMNS)
+        self.db.execute("CREATE INDEX IF NOT EXISTS story_index_seen ON story_index (seen_at)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS story_index_story ON story_index (story_id)")
         stored = dict(self.db.execute("SELECT key, value FROM index_meta").fetchall())
         has_pages = self.db.execute("SELECT 1 FROM story_index LIMIT 1").fetchone() is not None
         mismatch = {k: (stored.get(k), v) for k, v in fingerprint.items() if stored.get(k) != v}
@@ -222,54 +232,97 @@ class SQLiteIndexBackend:
                 f"the story index in {self.path} was built with other parameters ({details}); "
                 "restore the old settings, or start a new store file (STORAGE_SQLITE_PATH)"
             )
+        keys_current = not has_pages or stored.get("derived_scheme") == derived_scheme
+        meta = dict(fingerprint)
+        if derived_scheme is not None and not has_pages:
+            meta["derived_scheme"] = derived_scheme
         with _Transaction(self.db):
             self.db.executemany(
-                "INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)", fingerprint.items()
-            )
+                "INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)", meta.items())
+        return keys_current
 
-    def load(self, seen_since: str | None = None) -> Iterator[IndexedPage]:
+    def load(self, seen_since: str | None = None, hashes: bool = False,
+             bands: bool = True) -> Iterator[IndexedPage]:
         """The stored pages; with `seen_since` (ISO 8601), only the pages of stories that had
-        a page indexed since then (the retention window)."""
+        a page indexed since then (the retention window). Shingle hashes come with a page
+        when `hashes` is set or its band keys are missing (or not wanted: `bands` unset, so
+        band and URL keys are left to compute)."""
         window = ""
         if seen_since is not None:
-            window = (" WHERE story_id IN (SELECT story_id FROM story_index GROUP BY story_id"
-                      " HAVING MAX(COALESCE(seen_at, '')) >= ?)")
+            window = (" WHERE story_id IN (SELECT story_id FROM story_index"
+                      " WHERE seen_at >= ?)")
+        stored_keys = "bands, url_key" if bands else "NULL, NULL"
+        want_hashes = ("hashes" if hashes or not bands
+                       else "CASE WHEN bands IS NULL OR url_key IS NULL THEN hashes END")
         rows = self.db.execute(
-            "SELECT url, story_id, hashes, published, source_url, site, credited_to, aliases,"
-            f" on_crawled_site FROM story_index{window} ORDER BY rowid",
+            f"SELECT url, story_id, {want_hashes}, published, source_url, site, credited_to,"
+            f" aliases, on_crawled_site, {stored_keys} FROM story_index{window} ORDER BY rowid",
             (seen_since,) if seen_since else (),
         )
-        for url, story_id, hashes, published, source_url, site, credited_to, aliases, crawled in rows:
+        for (url, story_id, hash_bytes, published, source_url, site, credited_to, aliases,
+             crawled, band_bytes, key) in rows:
             try:
-                if not isinstance(hashes, bytes) or len(hashes) % 8:
-                    raise ValueError("shingle hashes are not 64-bit values")
-                alias_list = tuple(json.loads(aliases or "[]"))
+                alias_list = tuple(json.loads(aliases)) if aliases and aliases != "[]" else ()
+                page_hashes = _uint64s(hash_bytes, "shingle hashes")
+                page_bands = _uint64s(band_bytes, "band keys")
             except ValueError as exc:
                 raise StoreError(
                     f"corrupt story index entry for {url} in {self.path} ({exc}); "
                     "start a new store file (STORAGE_SQLITE_PATH)"
                 ) from None
             facts = PageFacts(published, source_url, site, credited_to, crawled != 0)
-            hashes_array = np.frombuffer(hashes, dtype="<u8").astype(np.uint64)
-            yield IndexedPage(url, story_id, hashes_array, facts, alias_list)
+            yield IndexedPage(url, story_id, facts, alias_list, page_hashes, page_bands, key)
 
-    def save(self, pages: Iterable[IndexedPage]) -> None:
+    def hashes(self, urls: Sequence[str]) -> dict[str, np.ndarray]:
+        found = {}
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT url, hashes FROM story_index WHERE url IN ({', '.join('?' * len(chunk))})",
+                chunk)
+            for url, blob in rows:
+                if isinstance(blob, bytes) and len(blob) % 8 == 0:
+                    found[url] = np.frombuffer(blob, dtype="<u8").astype(np.uint64)
+        return found
+
+    def save(self, pages: Iterable[IndexedPage], derived_scheme: str | None = None) -> None:
+        """Save index rows; with `derived_scheme`, record that every stored band and URL key
+        was made under it."""
         with _Transaction(self.db):
             save_index_pages(self.db, pages)
+            if derived_scheme is not None:
+                self.db.execute("INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)",
+                                ("derived_scheme", derived_scheme))
+
+
+def _uint64s(blob: object, what: str) -> np.ndarray | None:
+    if blob is None:
+        return None
+    if not isinstance(blob, bytes) or len(blob) % 8:
+        raise ValueError(f"{what} are not 64-bit values")
+    return np.frombuffer(blob, dtype="<u8").astype(np.uint64, copy=False)
 
 
 def save_index_pages(db: sqlite3.Connection, pages: Iterable[IndexedPage]) -> None:
-    """Upsert story index rows (inside the caller's transaction)."""
+    """Upsert story index rows (inside the caller's transaction); a row without hashes only
+    moves its page to another story."""
     columns = ("url, story_id, hashes, published, source_url, site, credited_to, aliases,"
-               " seen_at, on_crawled_site")
+               " seen_at, on_crawled_site, bands, url_key")
     updates = ", ".join(f"{c}=excluded.{c}" for c in columns.split(", ")[1:])
+    now = _now()
+    full, moved = [], []
+    for p in pages:
+        if p.hashes is None:
+            moved.append((p.story_id, now, p.url))
+            continue
+        full.append((p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.facts.published,
+                     p.facts.source_url, p.facts.site, p.facts.credited_to,
+                     json.dumps(p.aliases), now, int(p.facts.on_crawled_site),
+                     None if p.bands is None else p.bands.astype("<u8").tobytes(), p.url_key))
     db.executemany(
-        f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        f" ON CONFLICT(url) DO UPDATE SET {updates}",
-        [(p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.facts.published,
-          p.facts.source_url, p.facts.site, p.facts.credited_to, json.dumps(p.aliases),
-          _now(), int(p.facts.on_crawled_site)) for p in pages],
-    )
+        f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f" ON CONFLICT(url) DO UPDATE SET {updates}", full)
+    db.executemany("UPDATE story_index SET story_id=?, seen_at=? WHERE url=?", moved)
 
 
 class _Transaction:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
-
-import numpy as np
 
 from pipelines.canonical import Canonical
 from pipelines.shingles import SHINGLE_SCHEME, Hashes
+from pipelines.signatures import MINHASH_SCHEME, Keys
 
-#: datasketch's MinHash permutation scheme; stored with the index.
-MINHASH_SCHEME = "affine32"
 #: How many first shingles make a text's lead (see DedupOptions.min_lead_share).
 LEAD_SHINGLES = 20
 
@@ -69,23 +66,22 @@ class PageFacts:
     on_crawled_site: bool = True
 
 
-@dataclass
+@dataclass(frozen=True)
 class IndexedPage:
-    """One page as the index keeps (and persists) it."""
+    """One page's row in the persisted index."""
 
     url: str
     story_id: str
-    hashes: Hashes  # shingle hashes in text order
     facts: PageFacts
     #: URLs that redirected to this page.
     aliases: tuple[str, ...] = ()
-    shingles: Hashes = field(init=False)  # distinct, sorted
-    #: The first shingles of the text, distinct and sorted: what a partial copy must keep.
-    lead: Hashes = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.shingles = np.unique(self.hashes)
-        self.lead = np.unique(self.hashes[:LEAD_SHINGLES])
+    #: Shingle hashes in text order; None when only the page's story changed (a merge).
+    hashes: Hashes | None = None
+    #: The LSH band keys the page is indexed under (pipelines.signatures); None when they
+    #: are to be computed from `hashes` (a row stored by an older release or other settings).
+    bands: Keys | None = None
+    #: crawler.urls.url_key of the URL; None when it is to be computed (like `bands`).
+    url_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,3 +102,9 @@ class IndexBackend(Protocol):
     def load(self) -> Iterator[IndexedPage]: ...
 
     def save(self, pages: Iterable[IndexedPage]) -> None: ...
+
+
+class HashArchive(Protocol):
+    """Where the index finds the shingle hashes of pages it does not keep in memory."""
+
+    def hashes(self, urls: Sequence[str]) -> dict[str, Hashes]: ...

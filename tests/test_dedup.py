@@ -121,16 +121,16 @@ def test_long_cjk_copies_merge(index: StoryIndex) -> None:
 def test_index_persists_and_a_later_crawl_joins_old_stories(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     backend = SQLiteIndexBackend(open_store(db), db)
-    backend.check(DedupOptions().fingerprint())
     index = StoryIndex(DedupOptions())
+    backend.check(DedupOptions().fingerprint(), index.derived_scheme)
     assignment, changed = index.add("http://herald.test/bridge", BRIDGE,
                                     PageFacts(published="2026-03-02"))
     backend.save(changed)
     backend.db.close()
 
-    later = StoryIndex(DedupOptions())
     backend = SQLiteIndexBackend(open_store(db), db)
-    backend.check(DedupOptions().fingerprint())
+    later = StoryIndex(DedupOptions(), archive=backend)
+    assert backend.check(DedupOptions().fingerprint(), later.derived_scheme)
     later.load(backend.load())
     again, _ = later.add("http://agg.test/bridge", BRIDGE)
     assert again.story_id == assignment.story_id and not again.new_story
@@ -176,7 +176,7 @@ def test_retention_window_keeps_only_recent_stories_matchable(tmp_path: Path) ->
     backend.db.execute("UPDATE story_index SET seen_at='2025-01-01T00:00:00+00:00' "
                        "WHERE url='http://herald.test/bridge'")
 
-    later = StoryIndex(DedupOptions())
+    later = StoryIndex(DedupOptions(), archive=backend)
     later.load(backend.load(seen_since="2026-01-01T00:00:00+00:00"))
     assert len(later) == 1 and later.story_of("http://tribune.test/museum") is not None
     assert later.add("http://agg.test/bridge", BRIDGE)[0].new_story  # too old to join
@@ -194,3 +194,38 @@ def test_copy_of_a_lead_two_stories_share_joins_the_story_it_cites(index: StoryI
                          PageFacts(source_url="https://www.tribune.test/bridge-and-museum/"))
     assert cited.story_id == second and cited.merged == ()
     assert index.story_of("http://herald.test/bridge") == first
+
+
+def test_rows_stored_without_band_keys_are_indexed_and_upgraded(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    backend = SQLiteIndexBackend(open_store(db), db)
+    index = StoryIndex(DedupOptions())
+    backend.check(DedupOptions().fingerprint(), index.derived_scheme)
+    assignment, changed = index.add("http://herald.test/bridge", BRIDGE)
+    story = assignment.story_id
+    backend.save(changed)
+    backend.db.execute("UPDATE story_index SET bands=NULL")  # as an older release stored it
+
+    later = StoryIndex(DedupOptions(), archive=backend)
+    computed = later.load(backend.load())
+    assert [page.url for page in computed] == ["http://herald.test/bridge"]
+    backend.save(computed, derived_scheme=later.derived_scheme)
+    assert backend.db.execute("SELECT bands IS NOT NULL FROM story_index").fetchone() == (1,)
+    assert later.add("http://agg.test/bridge", BRIDGE)[0].story_id == story
+
+
+def test_other_window_settings_recompute_the_stored_band_keys(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    backend = SQLiteIndexBackend(open_store(db), db)
+    index = StoryIndex(DedupOptions())
+    backend.check(DedupOptions().fingerprint(), index.derived_scheme)
+    assignment, changed = index.add("http://herald.test/bridge", BRIDGE)
+    story = assignment.story_id
+    backend.save(changed)
+
+    options = DedupOptions(window_shingles=30, num_perm=32)
+    later = StoryIndex(options, archive=backend)
+    assert not backend.check(options.fingerprint(), later.derived_scheme)
+    assert len(later.load(backend.load(bands=False))) == 1
+    excerpt = "\n".join(BRIDGE.split("\n")[:2])
+    assert later.add("http://agg.test/bridge-excerpt", excerpt)[0].story_id == story

@@ -87,11 +87,8 @@ def test_changed_page_and_feed_are_seen_as_an_update_of_the_story(web: Any, tmp_
     assert ("page_updated",) in history
 
 
-def test_new_copy_of_an_old_story_joins_its_story(web: Any, tmp_path: Path) -> None:
-    root, server, _ = web
-    crawl(server, tmp_path)
-    story = read_store(tmp_path / "store.db")["articles"][BRIDGE]["story_id"]
-
+def add_copy_of_the_bridge_story(root: Path) -> str:
+    """A new aggregator copy of the bridge story, linked from its home page; its URL."""
     copy = root / "sites/newsdigest-hub.test/local/bridge-closure-again/index.html"
     copy.parent.mkdir(parents=True)
     original = (root / "sites/newsdigest-hub.test/local/harbor-bridge-to-close-for-six-weeks/index.html")
@@ -100,6 +97,15 @@ def test_new_copy_of_an_old_story_joins_its_story(web: Any, tmp_path: Path) -> N
     home.write_text(home.read_text().replace(
         "<h1>Latest news</h1>", '<h1>Latest news</h1><article class="post"><h2><a href="'
         'http://newsdigest-hub.test/local/bridge-closure-again/">Bridge closure again</a></h2></article>'))
+    return "http://newsdigest-hub.test/local/bridge-closure-again/"
+
+
+def test_new_copy_of_an_old_story_joins_its_story(web: Any, tmp_path: Path) -> None:
+    root, server, _ = web
+    crawl(server, tmp_path)
+    story = read_store(tmp_path / "store.db")["articles"][BRIDGE]["story_id"]
+
+    add_copy_of_the_bridge_story(root)
 
     stats = crawl(server, tmp_path)
     new = read_store(tmp_path / "store.db")["articles"]["http://newsdigest-hub.test/local/bridge-closure-again/"]
@@ -107,6 +113,33 @@ def test_new_copy_of_an_old_story_joins_its_story(web: Any, tmp_path: Path) -> N
     assert stats["source/newsdigest/joined_old_stories"] == 1
     assert stats["source/newsdigest/new_articles"] == 1
     assert stats["incremental/skipped_stored"] > 0  # the changed home page's other links
+
+
+def test_store_of_an_older_release_is_upgraded_and_its_stories_still_join(web: Any, tmp_path: Path) -> None:
+    root, server, _ = web
+    crawl(server, tmp_path)
+    story = read_store(tmp_path / "store.db")["articles"][BRIDGE]["story_id"]
+    with sqlite3.connect(tmp_path / "store.db") as db:  # as the release before band keys
+        db.execute("UPDATE story_index SET bands=NULL, url_key=NULL")
+        db.execute("DELETE FROM index_meta WHERE key='derived_scheme'")
+    copy = add_copy_of_the_bridge_story(root)
+
+    crawl(server, tmp_path)
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        missing = db.execute("SELECT COUNT(*) FROM story_index WHERE bands IS NULL"
+                             " OR url_key IS NULL").fetchone()[0]
+    assert missing == 0
+    assert read_store(tmp_path / "store.db")["articles"][copy]["story_id"] == story
+
+
+def test_damaged_story_index_stops_the_crawl_with_one_line(web: Any, tmp_path: Path) -> None:
+    _, server, _ = web
+    crawl(server, tmp_path)
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        db.execute("UPDATE story_index SET bands=x'0102' WHERE rowid=1")
+    result = run_crawl(server.proxy_url, tmp_path, "-a", f"sources={SOURCES}")
+    assert result.returncode == 1
+    assert "corrupt story index entry" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_killed_crawl_leaves_a_clean_store_and_the_next_run_completes(web: Any, tmp_path: Path) -> None:
