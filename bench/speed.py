@@ -1,18 +1,22 @@
 """Copydesk against a crawler that only fetches the same pages and runs trafilatura.
 
-    python bench/speed.py [--web ../shared/bench/synd-dev] [--rounds 3] [--store-pages 100000]
+    python bench/speed.py [--web ../shared/bench/synd-dev] [--rounds 3] [--big-copies 8]
+                          [--big-rounds 1] [--store-pages 100000]
 
 - ABAB: Copydesk's crawl of the web (A), then the baseline (B: bench/baseline_crawler.py,
   Scrapy with the same politeness settings fetching exactly the URLs A fetched, trafilatura
   with metadata on each HTML page), `--rounds` times; CPU per fetched page, pages/s, peak RSS,
-  per-stage CPU; ratios as medians over the rounds.
+  per-stage CPU; ratios as medians over the rounds. The same, `--big-rounds` times, on a
+  generated web of `--big-copies` copies of the web (bench/bigweb.py; 8 copies of synd-dev
+  are ~10,500 pages): its figures are prefixed "big_".
 - Start-up: seconds from `scrapy crawl` starting to its first request, with an empty store
   and with a store of --store-pages indexed pages (synthetic rows, seen today).
 - Re-walk: the web crawled twice into one store by a server that sends no validators; the
   second crawl's requests as a share of the first's.
 
 Last line JSON: cpu_ratio, pages_per_s_ratio, dedup_cpu_share, startup_s_empty,
-startup_s_100k (for --store-pages pages), rewalk_request_share, and more.
+startup_s_100k (for --store-pages pages), rewalk_request_share, big_cpu_ratio,
+big_pages_per_s_ratio, big_dedup_cpu_share, and more.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bigweb import build_big_web
 from crawl_runner import ROOT, crawl_web
 
 from crawler.sampleweb.server import SampleWebServer
@@ -104,21 +109,17 @@ def startup_seconds(web: Path, store: Path, workdir: Path) -> float:
     return first - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--web", type=Path, default=ROOT.parent / "shared/bench/synd-dev")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--store-pages", type=int, default=100_000)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="speed-bench-"))
+def alternated(web: Path, rounds: int, workdir: Path, tag: str) -> dict[str, Any]:
+    """ABAB: the project's crawl of `web`, then the baseline on the URLs it fetched, `rounds`
+    times; ratios and per-stage figures as medians over the rounds."""
     runs: list[tuple[dict[str, float], dict[str, float]]] = []
     urls: list[str] = []
-    for number in range(args.rounds):
-        project, fetched = project_run(args.web, workdir, f"project-{number}")
+    for number in range(rounds):
+        project, fetched = project_run(web, workdir, f"{tag}project-{number}")
         urls = urls or fetched
-        baseline = baseline_run(args.web, urls, workdir, f"baseline-{number}")
+        baseline = baseline_run(web, urls, workdir, f"{tag}baseline-{number}")
         runs.append((figures(project), figures(baseline)))
-        print(f"round {number + 1}: project {runs[-1][0]['cpu_ms_per_page']:.1f} ms/page, "
+        print(f"{tag}round {number + 1}: project {runs[-1][0]['cpu_ms_per_page']:.1f} ms/page, "
               f"{runs[-1][0]['pages_per_s']:.0f} pages/s; baseline "
               f"{runs[-1][1]['cpu_ms_per_page']:.1f} ms/page, {runs[-1][1]['pages_per_s']:.0f} pages/s",
               flush=True)
@@ -127,8 +128,8 @@ def main() -> None:
         return round(statistics.median(r[side].get(key, 0.0) for r in runs), 3)
 
     cpu_ratios = [p["cpu_ms_per_page"] / b["cpu_ms_per_page"] for p, b in runs]
-    result: dict[str, Any] = {
-        "web": args.web.name, "rounds": args.rounds,
+    return {
+        "pages": len(urls),
         "cpu_ratio": round(statistics.median(cpu_ratios), 3),
         "cpu_ratio_range": [round(min(cpu_ratios), 3), round(max(cpu_ratios), 3)],
         "pages_per_s_ratio": round(statistics.median(p["pages_per_s"] / b["pages_per_s"] for p, b in runs), 3),
@@ -138,6 +139,24 @@ def main() -> None:
         **{f"{stage}": median(stage) for stage in ("extraction_ms_per_page", "sources_ms_per_page",
                                                     "dedup_ms_per_page", "storage_ms_per_page")},
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--web", type=Path, default=ROOT.parent / "shared/bench/synd-dev")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--big-copies", type=int, default=8,
+                        help="copies of --web in the generated large web (0: no large web)")
+    parser.add_argument("--big-rounds", type=int, default=1)
+    parser.add_argument("--store-pages", type=int, default=100_000)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="speed-bench-"))
+    result: dict[str, Any] = {"web": args.web.name, "rounds": args.rounds,
+                              **alternated(args.web, args.rounds, workdir, "")}
+    if args.big_copies > 0:
+        big_web = build_big_web(args.web, workdir / "big-web", args.big_copies)
+        big = alternated(big_web, args.big_rounds, workdir, "big-")
+        result.update({f"big_{key}": value for key, value in big.items()})
     result["startup_s_empty"] = round(startup_seconds(args.web, workdir / "empty.db", workdir), 2)
     synthetic_store(workdir / "big.db", args.store_pages)
     result["startup_s_100k"] = round(startup_seconds(args.web, workdir / "big.db", workdir), 2)

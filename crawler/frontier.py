@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
-from crawler.urls import site_of
+from crawler.urls import looks_like_listing, site_of
 
 # Links never followed: site search results, and files that are not pages (the extensions
 # Scrapy's LinkExtractor ignores: images, audio, video, archives, office documents).
@@ -42,6 +42,9 @@ class Frontier:
         self._site_requests: Counter[str] = Counter()
         self._listings_seen: set[bytes] = set()
         self._admitted: set[str] = set()  # URLs requested already (each counts once)
+        #: True for a URL an earlier crawl stored or found no article at (set by
+        #: crawler.middlewares.IncrementalCrawlMiddleware when the crawl is incremental).
+        self.known: Callable[[str], bool] = lambda url: False
 
     def links_to_follow(self, urls: Iterable[str]) -> list[str]:
         """The page's links worth following, in URL order, at most max_links_per_page; none
@@ -57,6 +60,12 @@ class Frontier:
             self.count("crawl/skipped/links_over_page_limit", len(chosen) - self.max_links_per_page)
             chosen = chosen[: self.max_links_per_page]
         return chosen
+
+    def offers_news(self, urls: Iterable[str]) -> bool:
+        """True when some article link among `urls` is neither requested in this crawl nor
+        known from an earlier one."""
+        return any(not looks_like_listing(u) and u not in self._admitted and not self.known(u)
+                   for u in urls)
 
     def is_new(self, url: str) -> bool:
         """True for a URL not admitted yet in this crawl."""

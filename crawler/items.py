@@ -23,6 +23,13 @@ class Page:
     #: The source whose figures count the page: source_name, or for a page off the sources'
     #: sites, the source whose copy's link led to it (None when that is not known).
     counted_for: str | None = None
+    #: Links to article-shaped pages of its source's sites the page offered (a listing
+    #: offers many; a page that is no article but lists articles is read again every run).
+    article_links: int = 0
+
+
+class NoArticle(Exception):
+    """Raised (as DropItem's cause) for a page the extraction stage finds no article in."""
 
 
 @dataclass

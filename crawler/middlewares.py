@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -20,9 +21,15 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
 from crawler.egress import EgressPolicy, EgressRefused, literal_address
+from crawler.items import NoArticle, Page
+from crawler.urls import is_site_page
 from pipelines.crawl_state import (
     is_newer,
+    last_walk_finished,
     load_validators,
+    record_walk,
+    remember_pages,
+    remembered_pages,
     save_validators,
     stored_articles,
     unfetched_sources,
@@ -137,14 +144,27 @@ class EgressResolver(CachingThreadedResolver):
         return super().getHostByName(name, timeout).addCallback(check)
 
 
+# A page linking to article pages of its site may be a listing, even when it is no article
+# itself (a section without /category/ in its URL, with one teaser today): it is read again
+# every run. Only dead ends are remembered as dropped.
+LISTING_ARTICLE_LINKS = 1
+LISTING = "listing"  # the reason remembered for such a page
+
+
 class IncrementalCrawlMiddleware:
     """Skips article pages the store already holds, unless a feed or sitemap dates them after
-    their fetch, and asks for other pages (listings, feeds, sitemaps) with the ETag /
-    Last-Modified of the last finished crawl, so an unchanged one costs a 304."""
+    their fetch, and pages an earlier run found yield no article (dropped by extraction, or
+    site pages such as /about/) until INCREMENTAL_RETRY_DROPPED_DAYS have passed. Asks for
+    other pages (listings, feeds, sitemaps) with the ETag / Last-Modified of the last
+    finished crawl, so an unchanged one costs a 304. Tells the spider's frontier which links
+    are known, so a listing offering nothing new is not paginated further."""
 
     def __init__(self, crawler: Crawler, path: str) -> None:
         self.crawler = crawler
         self.path = path
+        self.retry_days = crawler.settings.getfloat("INCREMENTAL_RETRY_DROPPED_DAYS")
+        self.remembered: dict[str, str] = {}  # URL -> why it yielded no article
+        self.newly_remembered: dict[str, str] = {}
         self.stored: dict[str, str] = {}
         self.unfetched_sources: dict[str, str] = {}
         self.validators: dict[str, tuple[str | None, str | None]] = {}
@@ -159,20 +179,47 @@ class IncrementalCrawlMiddleware:
         middleware = cls(crawler, settings.get("STORAGE_SQLITE_PATH"))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.item_dropped, signal=signals.item_dropped)
         return middleware
 
-    def spider_opened(self) -> None:
+    def spider_opened(self, spider: Any) -> None:
         db = self.db = open_store(self.path)
         self.stored = stored_articles(db)
         self.unfetched_sources = unfetched_sources(db, self.stored)
         self.validators = load_validators(db)
-        logger.info("incremental crawl: %d stored articles, %d validators from %s",
-                    len(self.stored), len(self.validators), self.path)
+        self.remembered = remembered_pages(db)
+        frontier = getattr(spider, "frontier", None)
+        if frontier is not None and last_walk_finished(db):
+            # After an interrupted run, pages deeper in the listings may not be stored yet:
+            # the walk then reads every listing page, as the first run did.
+            frontier.known = self.is_known
+        record_walk(db, finished=False)  # until this one finishes: a kill leaves it unfinished
+        logger.info("incremental crawl: %d stored articles, %d pages remembered as no article,"
+                    " %d validators from %s", len(self.stored), len(self.remembered),
+                    len(self.validators), self.path)
+
+    def is_known(self, url: str) -> bool:
+        """True for a page stored by an earlier run or remembered as yielding no article."""
+        return url in self.stored or url in self.remembered
+
+    def item_dropped(self, item: Any, exception: Exception) -> None:
+        # Only pages extraction found no article in (a write that failed is no fact about
+        # the page). Those listing articles are remembered as listings: read every run, but
+        # known, so a listing linking to them offers nothing new.
+        cause = exception.__cause__
+        if isinstance(cause, NoArticle) and isinstance(item, Page):
+            listing = item.article_links >= LISTING_ARTICLE_LINKS
+            self.newly_remembered[item.url] = LISTING if listing else str(cause)
 
     def process_request(self, request: Request) -> Request | None:
         if request.method != "GET" or request.url.endswith("/robots.txt"):
             return None  # robots.txt must always be read in full: its rules apply to every run
         stats = self.crawler.stats
+        reason = self.remembered.get(request.url)
+        if reason not in (None, LISTING) and not request.meta.get("start"):
+            if stats:
+                stats.inc_value("incremental/skipped_no_article")
+            raise SkippedRequest(f"no article last time ({reason}): {request.url}")
         fetched_at = self.stored.get(request.url)
         if fetched_at is not None:
             if not is_newer(request.meta.get("lastmod"), fetched_at):
@@ -203,6 +250,8 @@ class IncrementalCrawlMiddleware:
             if self.crawler.stats:
                 self.crawler.stats.inc_value("incremental/not_modified")
             raise SkippedRequest(f"not modified: {request.url}", not_modified=True)
+        if response.status == 200 and is_site_page(request.url):
+            self.newly_remembered[request.url] = "site page"
         if (response.status == 200 and request.url not in self.stored
                 and not request.url.endswith("/robots.txt")):
             etag = response.headers.get("ETag")
@@ -221,12 +270,57 @@ class IncrementalCrawlMiddleware:
     def spider_closed(self, reason: str) -> None:
         if self.db is not None:
             self.db.close()
+        db = open_store(self.path)
+        if reason != "finished":
+            # A shutdown cuts extraction short: such a timeout says nothing about the page.
+            self.newly_remembered = {url: why for url, why in self.newly_remembered.items()
+                                     if why != "timeout"}
+        if self.newly_remembered:  # facts about pages, true whether the crawl finished or not
+            remember_pages(db, self.newly_remembered.items(), self.retry_days)
+        record_walk(db, finished=reason == "finished")
+        db.close()
         # Validators are kept only from a crawl that finished: after an interrupted one, the
         # next run must read the listing pages again to reach what was not fetched.
         if reason == "finished" and self.pending:
             db = open_store(self.path)
             save_validators(db, ((url, *v) for url, v in self.pending.items()))
             db.close()
+
+
+class RobotsTxtOnceMiddleware:
+    """Reads each robots.txt once per crawl: Scrapy's RobotsTxtMiddleware reads it for the
+    rules and the spider reads it for Sitemap: lines; a second request for it waits for the
+    first one's answer and gets a copy."""
+
+    MAX_FILES = 10_000
+
+    def __init__(self) -> None:
+        self.answers: dict[str, asyncio.Future[Response | None]] = {}
+
+    async def process_request(self, request: Request) -> Response | None:
+        if request.method != "GET" or not request.url.endswith("/robots.txt"):
+            return None
+        answer = self.answers.get(request.url)
+        if answer is None:
+            if len(self.answers) < self.MAX_FILES:
+                self.answers[request.url] = asyncio.get_running_loop().create_future()
+            return None  # the first request for it goes to the network
+        response = await asyncio.shield(answer)
+        return response.replace(request=request) if response is not None else None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        self._answer(request, response if response.status == 200 else None)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self._answer(request, None)
+
+    def _answer(self, request: Request, response: Response | None) -> None:
+        answer = self.answers.get(request.url)
+        if answer is not None and not answer.done():
+            answer.set_result(response)
+            if response is None:  # a failed fetch: the next request tries again
+                del self.answers[request.url]
 
 
 class RedirectLoopMiddleware:

@@ -23,11 +23,14 @@ _TRACKING_PARAM = re.compile(
 _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# Paths of pages that are never articles: listings, pagination, site furniture.
+# Paths of site pages that are never news and rarely change: about, contact, legal.
+_SITE_PAGE = r"/(about|about-us|contact|contact-us|privacy|privacy-policy|terms|imprint|advertise)/?$"
+_SITE_PAGE_PATH = re.compile(_SITE_PAGE, re.IGNORECASE)
+# Paths of pages that are never articles: listings, pagination, site pages.
 _NON_ARTICLE_PATH = re.compile(
-    r"""(^/$)
+    rf"""(^/$)
       | /(page|category|categories|section|sections|tag|tags|topic|topics|author|authors)(/|$)
-      | /(about|about-us|contact|contact-us|privacy|privacy-policy|terms|imprint|advertise)/?$
+      | {_SITE_PAGE}
       | /(feed|rss|atom)(/|$) | \.(xml|rss|atom|txt|json)$
       | /search(/|$)
     """,
@@ -106,6 +109,11 @@ def site_of(url: str) -> str:
 def looks_like_listing(url: str) -> bool:
     """True when the URL's path says the page is a listing or site furniture, not an article."""
     return bool(_NON_ARTICLE_PATH.search(urlsplit(url).path or "/"))
+
+
+def is_site_page(url: str) -> bool:
+    """True for an about, contact or legal page (read for its links once, not every run)."""
+    return bool(_SITE_PAGE_PATH.search(urlsplit(url).path or "/"))
 
 
 def is_private_host(url: str) -> bool:

@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import ARTICLE_FIELDS, Article, Page
+from crawler.items import ARTICLE_FIELDS, Article, NoArticle, Page
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, Rejection
 from pipelines.options import dedup_options, extraction_options
@@ -76,7 +76,8 @@ class ExtractionPipeline:
             result = Rejection("timeout")
         if not isinstance(result, Extraction):
             stats.inc_value(f"extraction/dropped/{result.reason}")
-            raise DropItem(f"{result.reason}: {item.url}", log_level="DEBUG")
+            raise DropItem(f"{result.reason}: {item.url}", log_level="DEBUG") from NoArticle(
+                result.reason)
         stats.inc_value("extraction/articles")
         return Article(url=item.url, title=result.title, text=result.text, author=result.author,
                        published=result.published, site=result.site, language=result.language,

@@ -1,5 +1,6 @@
 """What earlier crawls left in the store that the next crawl needs: the article pages
-already stored (not fetched again) and the HTTP validators of listing pages, feeds and
+already stored (not fetched again), the pages remembered as yielding no article (not
+fetched again until their retry date) and the HTTP validators of listing pages, feeds and
 sitemaps (asked for again only if they changed)."""
 
 from __future__ import annotations
@@ -7,11 +8,15 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS http_validators (
     url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, saved_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crawl_marks (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS remembered_pages (
+    url TEXT PRIMARY KEY, reason TEXT NOT NULL, seen_at TEXT NOT NULL, retry_after TEXT NOT NULL
 );
 """
 
@@ -50,6 +55,41 @@ def save_validators(db: sqlite3.Connection,
         "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, saved_at)"
         " VALUES (?, ?, ?, ?)", [(url, etag, modified, now) for url, etag, modified in validators])
     db.execute("COMMIT")
+
+
+def remembered_pages(db: sqlite3.Connection) -> dict[str, str]:
+    """URL -> why it yielded no article, for the pages not due for another try yet."""
+    db.executescript(_SCHEMA)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return dict(db.execute("SELECT url, reason FROM remembered_pages WHERE retry_after > ?",
+                           (now,)).fetchall())
+
+
+def remember_pages(db: sqlite3.Connection, pages: Iterable[tuple[str, str]],
+                   retry_days: float) -> None:
+    """Remember pages that yielded no article (URL, reason) until `retry_days` from now."""
+    db.executescript(_SCHEMA)
+    now = datetime.now(UTC)
+    retry = (now + timedelta(days=retry_days)).isoformat(timespec="seconds")
+    db.execute("BEGIN IMMEDIATE")
+    db.executemany(
+        "INSERT OR REPLACE INTO remembered_pages (url, reason, seen_at, retry_after)"
+        " VALUES (?, ?, ?, ?)",
+        [(url, reason, now.isoformat(timespec="seconds"), retry) for url, reason in pages])
+    db.execute("COMMIT")
+
+
+def last_walk_finished(db: sqlite3.Connection) -> bool:
+    """True when the last crawl on this store finished (not interrupted, not failed)."""
+    db.executescript(_SCHEMA)
+    row = db.execute("SELECT value FROM crawl_marks WHERE key='last_walk_finished'").fetchone()
+    return row is not None and row[0] == "1"
+
+
+def record_walk(db: sqlite3.Connection, finished: bool) -> None:
+    db.executescript(_SCHEMA)
+    db.execute("INSERT OR REPLACE INTO crawl_marks (key, value) VALUES ('last_walk_finished', ?)",
+               ("1" if finished else "0",))
 
 
 def is_newer(lastmod: str | None, fetched_at: str) -> bool:

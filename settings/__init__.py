@@ -67,6 +67,12 @@ CRAWL_MAX_LINKS_PER_PAGE = 1000
 # links, sitemaps and source links ask for: a bound on traps that invent endless URLs. A
 # sources file's max_pages bounds each source further.
 CRAWL_MAX_PAGES_PER_SITE = 5000
+# A listing page (home, section, tag or a page of one) whose article links were all stored
+# by an earlier run, remembered as no article, or requested already in this run is stale.
+# From a stale page the walk follows listing links (next pages, sections) only while it has
+# met no more than this many stale pages in a row, so a re-run stops paginating where
+# nothing is new. Start pages are read every run: list the sections to read every time.
+CRAWL_STALE_LISTING_PAGES = 0
 
 # On a terminal, a progress line (pages, articles, stories, rate, queue) is rewritten every
 # this many seconds (read by crawler.extensions.ProgressLine); 0 turns it off.
@@ -94,6 +100,10 @@ CRAWL_STATS_FILE = ""
 # their fetch) and ask for listing pages, feeds and sitemaps with If-None-Match /
 # If-Modified-Since. Needs STORAGE_ENABLED.
 INCREMENTAL_ENABLED = True
+# Pages that yielded no article (dropped by extraction: too short, not an article, ...; and
+# site pages such as /about/ and /contact/) are not fetched again for this many days. Start
+# pages are always fetched.
+INCREMENTAL_RETRY_DROPPED_DAYS = 7.0
 
 # --- Egress policy (read by crawler.middlewares.EgressMiddleware and EgressResolver) -------
 # Every request (start URLs, links, redirects, meta refreshes, source links, feeds, sitemaps,
@@ -111,6 +121,7 @@ TWISTED_DNS_RESOLVER = "crawler.middlewares.EgressResolver"
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RobotsTxtOnceMiddleware": 40,
     "crawler.middlewares.IncrementalCrawlMiddleware": 50,
     # After Scrapy's HttpProxyMiddleware (750), which tells whether a proxy will connect.
     "crawler.middlewares.EgressMiddleware": 760,

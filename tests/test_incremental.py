@@ -63,6 +63,60 @@ def test_second_run_fetches_no_article_again_and_stores_nothing_twice(web: Any, 
     assert first["item_scraped_count"] == len(stored["articles"])
 
 
+@pytest.fixture
+def web_without_validators(tmp_path: Path) -> Iterator[tuple[Path, SampleWebServer, Path]]:
+    """The sample web served by a server that sends no ETag or Last-Modified."""
+    root = tmp_path / "web"
+    build_web().write(root)
+    log_path = tmp_path / "proxy.jsonl"
+    with open(log_path, "w") as log, SampleWebServer(root, log=log, validators=False) as server:
+        yield root, server, log_path
+
+
+def test_rewalk_without_validators_reads_only_start_pages_feeds_and_sitemaps(
+        web_without_validators: Any, tmp_path: Path) -> None:
+    root, server, log_path = web_without_validators
+    notice = root / "sites/newsdigest-hub.test/notice/index.html"  # a dead end, no article
+    notice.parent.mkdir(parents=True)
+    notice.write_text("<html><body><p>Office closed Monday.</p></body></html>")
+    home = root / "sites/newsdigest-hub.test/index.html"
+    home.write_text(home.read_text().replace(
+        "<h1>Latest news</h1>", '<h1>Latest news</h1><a href="http://newsdigest-hub.test/notice/">Notice</a>'))
+    crawl(server, tmp_path)
+    first_lines = len(log_path.read_text().splitlines())
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        remembered = dict(db.execute("SELECT url, reason FROM remembered_pages"))
+    assert remembered["http://newsdigest-hub.test/about/"] == "site page"
+    assert remembered["http://newsdigest-hub.test/notice/"] == "too short"
+    # A section that is no article but lists articles is read again every run.
+    assert remembered["http://newsdigest-hub.test/world/"] == "listing"
+
+    second = crawl(server, tmp_path)
+    again = fetched(log_path, skip=first_lines)
+    stored = read_store(tmp_path / "store.db")["articles"]
+    dropped = {url for url, reason in remembered.items() if reason != "listing"}
+    assert not set(again) & (set(stored) | dropped)  # nothing stored or dropped
+    assert not [url for url in again if "/page/" in url]  # page 1 offered nothing new
+    assert second["crawl/skipped/stale_listing_links"] > 0
+    assert second["incremental/skipped_no_article"] > 0
+
+    # A new story on a home page: read, and the next page too (page 1 had news), no further.
+    add_copy_of_the_bridge_story(root)
+    lines = len(log_path.read_text().splitlines())
+    crawl(server, tmp_path)
+    third = fetched(log_path, skip=lines)
+    assert "http://newsdigest-hub.test/local/bridge-closure-again/" in third
+    assert "http://newsdigest-hub.test/page/2/" in third
+    assert "http://newsdigest-hub.test/page/3/" not in third
+
+
+def test_each_robots_txt_is_read_once_per_crawl(web: Any, tmp_path: Path) -> None:
+    _, server, log_path = web
+    crawl(server, tmp_path)
+    robots = [url for url in fetched(log_path) if url.endswith("/robots.txt")]
+    assert robots and len(robots) == len(set(robots))
+
+
 def test_changed_page_and_feed_are_seen_as_an_update_of_the_story(web: Any, tmp_path: Path) -> None:
     root, server, _ = web
     crawl(server, tmp_path)

@@ -71,14 +71,19 @@ def test_dedup_and_storage_pipelines_store_one_story(tmp_path: Path) -> None:
     crawler = crawler_with(STORAGE_SQLITE_PATH=str(tmp_path / "store.db"))
     dedup = build_from_crawler(DedupPipeline, crawler)
     storage = build_from_crawler(StoragePipeline, crawler)
-    dedup.open_spider()
-    storage.open_spider()
     text = story_text("bridge")
     original = "http://herald.test/bridge"
-    for item in (article("http://agg.test/bridge", text, source_url=original),
-                 article(original, text, published="2026-03-02")):
-        asyncio.run(storage.process_item(dedup.process_item(item)))
-    storage.close_spider()
+
+    async def crawl() -> None:
+        dedup.open_spider()  # loads the story index in a thread; the first item waits for it
+        storage.open_spider()
+        for item in (article("http://agg.test/bridge", text, source_url=original),
+                     article(original, text, published="2026-03-02")):
+            await storage.process_item(await dedup.process_item(item))
+        storage.close_spider()
+        dedup.close_spider()
+
+    asyncio.run(crawl())
     store = read_store(tmp_path / "store.db")
     (story,) = store["stories"].values()
     assert story["copies"] == 2 and story["canonical_url"] == original

@@ -92,7 +92,8 @@ class NewsSpider(scrapy.Spider):
             for url in source.sitemaps:
                 if url == SITEMAPS_FROM_ROBOTS:
                     for start in source.start_urls[:1] or source.feeds[:1]:
-                        yield Request(_robots_url(start), self.parse_robots, meta=meta,
+                        yield Request(_robots_url(start), self.parse_robots,
+                                      meta={**meta, **_ROBOTS_META},
                                       errback=self.on_error)
                 else:
                     yield Request(url, self.parse_sitemap, errback=self.on_error, meta=meta)
@@ -108,9 +109,12 @@ class NewsSpider(scrapy.Spider):
         html = decoded_html(response)
         markup = parse_markup(html, response.url)
         redirectors = links_to_resolve(markup) if markup else []
+        links: list[str] = []
         if source is not None and not offsite and markup is not None \
                 and response.meta.get("depth", 0) < source.max_depth:
-            yield from self._follow_links(source, markup, redirectors)
+            links = self._links_on_sites(source, markup, redirectors)
+            yield from self._follow_links(source, markup.url, links,
+                                          response.meta.get("stale_pages", 0))
         if looks_like_listing(response.url):
             return
         counted_for = source.name if source is not None and not offsite \
@@ -123,6 +127,7 @@ class NewsSpider(scrapy.Spider):
             aliases=[normalize_url(u) for u in response.meta.get("redirect_urls", [])],
             source_name=None if offsite or source is None else source.name,
             counted_for=counted_for,
+            article_links=len({url for url in links if not looks_like_listing(url)}),
         )
         if redirectors:
             # An attribution link to the site's own redirector ("/go/12"): ask where it
@@ -232,17 +237,31 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"source/{source}/errors")
         self.logger.info("failed %s: %s", request.url, failure.getErrorMessage())
 
-    def _follow_links(self, source: Source, markup: PageMarkup, skip: list[str]
-                      ) -> Iterator[Request]:
-        """Requests for the page's links on the source's sites, within the frontier's bounds."""
-        urls = (url for anchor in markup.anchors
+    def _links_on_sites(self, source: Source, markup: PageMarkup, skip: list[str]) -> list[str]:
+        """The page's links on the source's sites."""
+        return [url for anchor in markup.anchors
                 if (url := resolve_href(anchor.href, markup.url)) is not None
-                and source.allows(url) and url not in skip)
-        for url in self.frontier.links_to_follow(urls):
-            yield from self._follow(source, url, self.parse)
+                and source.allows(url) and url not in skip]
+
+    def _follow_links(self, source: Source, page_url: str, links: list[str],
+                      stale_before: int) -> Iterator[Request]:
+        """Requests for the links, within the frontier's bounds. Listing links of a listing
+        page that offers no new article are followed only while the walk has met at most
+        CRAWL_STALE_LISTING_PAGES such pages in a row."""
+        urls = self.frontier.links_to_follow(links)
+        stale = 0
+        if looks_like_listing(page_url) and not self.frontier.offers_news(urls):
+            stale = stale_before + 1
+        walk_on = stale <= self.settings.getint("CRAWL_STALE_LISTING_PAGES")
+        for url in urls:
+            if looks_like_listing(url) and not walk_on:
+                if self.frontier.is_new(url):
+                    self.crawler.stats.inc_value("crawl/skipped/stale_listing_links")
+                continue
+            yield from self._follow(source, url, self.parse, stale_pages=stale)
 
     def _follow(self, source: Source | None, url: str, callback: Any,
-                lastmod: str | None = None) -> Iterator[Request]:
+                lastmod: str | None = None, stale_pages: int = 0) -> Iterator[Request]:
         """A request within the source's page budget (max_pages requests a run) and the
         site's (CRAWL_MAX_PAGES_PER_SITE)."""
         name = source.name if source else None
@@ -255,7 +274,8 @@ class NewsSpider(scrapy.Spider):
             return
         if source is not None:
             self.requests_made[source.name] += 1
-        yield Request(url, callback, errback=self.on_error, meta={"source": name, "lastmod": lastmod})
+        yield Request(url, callback, errback=self.on_error,
+                      meta={"source": name, "lastmod": lastmod, "stale_pages": stale_pages})
 
     def _follow_source(self, markup: PageMarkup, hops: int, via: str | None) -> Iterator[Request]:
         if hops >= self.settings.getint("CRAWL_SOURCE_HOPS"):
@@ -282,7 +302,8 @@ class NewsSpider(scrapy.Spider):
                 yield self._discovered(found, via)
         elif site_of(url) not in self.sitemap_sites:
             self.sitemap_sites.add(site_of(url))
-            yield Request(_robots_url(url), self.parse_robots, errback=self.on_error, priority=5)
+            yield Request(_robots_url(url), self.parse_robots, errback=self.on_error, priority=5,
+                          meta=_ROBOTS_META)
 
     def _discovered(self, url: str, via: str | None = None) -> Request:
         self.crawler.stats.inc_value("crawl/originals_discovered")
@@ -323,6 +344,11 @@ def _ignored_reason(message: str) -> str:
     if "maxsize" in lowered or "max size" in lowered:
         return "error/too_large"
     return "skipped/ignored"
+
+
+# robots.txt itself is fetched once: not first by Scrapy's RobotsTxtMiddleware for its rules
+# (which then reads this very response, see crawler.middlewares.RobotsTxtOnceMiddleware).
+_ROBOTS_META = {"dont_obey_robotstxt": True}
 
 
 def _robots_url(url: str) -> str:
