@@ -15,6 +15,7 @@ import argparse
 import json
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 from crawl_runner import ROOT
@@ -50,7 +51,7 @@ def build_big_web(web: Path, out: Path, copies: int) -> Path:
     return out
 
 
-def _host_renamer(hosts: list[str], copy: int):  # noqa: ANN202 -- a small closure
+def _host_renamer(hosts: list[str], copy: int) -> Callable[[str], str]:
     if copy == 0:
         return lambda text: text
     pattern = re.compile(r"(?<![\w.-])(www\.)?(" + "|".join(

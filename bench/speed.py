@@ -1,14 +1,14 @@
 """Copydesk against a crawler that only fetches the same pages and runs trafilatura.
 
-    python bench/speed.py [--web ../shared/bench/synd-dev] [--rounds 3] [--big-copies 8]
+    python bench/speed.py [--web ../shared/bench/synd-dev] [--rounds 3] [--big-copies 9]
                           [--big-rounds 1] [--store-pages 100000]
 
 - ABAB: Copydesk's crawl of the web (A), then the baseline (B: bench/baseline_crawler.py,
   Scrapy with the same politeness settings fetching exactly the URLs A fetched, trafilatura
   with metadata on each HTML page), `--rounds` times; CPU per fetched page, pages/s, peak RSS,
   per-stage CPU; ratios as medians over the rounds. The same, `--big-rounds` times, on a
-  generated web of `--big-copies` copies of the web (bench/bigweb.py; 8 copies of synd-dev
-  are ~10,500 pages): its figures are prefixed "big_".
+  generated web of `--big-copies` copies of the web (bench/bigweb.py; 9 copies of synd-dev
+  are ~11,100 pages): its figures are prefixed "big_".
 - Start-up: seconds from `scrapy crawl` starting to its first request, with an empty store
   and with a store of --store-pages indexed pages (synthetic rows, seen today).
 - Re-walk: the web crawled twice into one store by a server that sends no validators; the
@@ -145,7 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--web", type=Path, default=ROOT.parent / "shared/bench/synd-dev")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--big-copies", type=int, default=8,
+    parser.add_argument("--big-copies", type=int, default=9,
                         help="copies of --web in the generated large web (0: no large web)")
     parser.add_argument("--big-rounds", type=int, default=1)
     parser.add_argument("--store-pages", type=int, default=100_000)

@@ -26,6 +26,11 @@ class Page:
     #: Links to article-shaped pages of its source's sites the page offered (a listing
     #: offers many; a page that is no article but lists articles is read again every run).
     article_links: int = 0
+    #: The page parsed once by the spider, for every stage after it (never exported): the
+    #: tree extraction reads (pipelines.extraction.parse_page; extraction changes it) and
+    #: what the source signals read (pipelines.sources.PageMarkup, taken before).
+    tree: Any = field(default=None, repr=False, compare=False)
+    markup: Any = field(default=None, repr=False, compare=False)
 
 
 class NoArticle(Exception):
@@ -79,12 +84,14 @@ class Article:
     #: Set by DedupPipeline for StoragePipeline (not exported): the story index rows
     #: (pipelines.dedup.IndexedPage) this page changed, stored in the page's transaction.
     index_pages: list[Any] = field(default_factory=list, repr=False)
+    #: The spider's PageMarkup of the page, for SourceLinkPipeline (not exported).
+    markup: Any = field(default=None, repr=False, compare=False)
 
 
 #: Fields of Article that internal stages use and exports leave out.
 _INTERNAL_FIELDS = {
     "html", "canonical_reason", "previous_canonical", "merged_stories", "aliases", "redirects",
-    "source_name", "counted_for", "index_pages",
+    "source_name", "counted_for", "index_pages", "markup",
 }
 
 #: The output schema: the fields of one article record, in order (README.md documents them).

@@ -71,9 +71,10 @@ class ExtractionPipeline:
         stats = _stats(self.crawler)
         try:
             with _timed(stats, "extraction"), self.time_limit:
-                result = self.extractor.extract(item.html, item.url)
+                result = self.extractor.extract(item.html, item.url, item.tree)
         except PageTimeout:
             result = Rejection("timeout")
+        item.tree = None  # changed by extraction, needed by no later stage
         if not isinstance(result, Extraction):
             stats.inc_value(f"extraction/dropped/{result.reason}")
             raise DropItem(f"{result.reason}: {item.url}", log_level="DEBUG") from NoArticle(
@@ -85,7 +86,8 @@ class ExtractionPipeline:
                        modified=result.modified, description=result.description,
                        image=result.image, embeds=list(result.embeds),
                        html=item.html, aliases=item.aliases, redirects=item.redirects,
-                       source_name=item.source_name, counted_for=item.counted_for)
+                       source_name=item.source_name, counted_for=item.counted_for,
+                       markup=item.markup)
 
 
 class SourceLinkPipeline:
@@ -107,7 +109,8 @@ class SourceLinkPipeline:
         stats = _stats(self.crawler)
         try:
             with _timed(stats, "sources"), self.time_limit:
-                link, credit = find_attribution(item.html, item.url, item.site, item.redirects)
+                link, credit = find_attribution(item.html, item.url, item.site, item.redirects,
+                                                item.markup)
         except PageTimeout:
             link, credit = None, None
             stats.inc_value("sourcelink/timeout")
@@ -117,7 +120,7 @@ class SourceLinkPipeline:
         else:
             item.source_url, item.source_evidence = link.url, link.evidence
             stats.inc_value(f"sourcelink/found/{link.evidence.split(':')[0]}")
-        item.html = ""  # no later stage needs it; free the memory
+        item.html, item.markup = "", None  # no later stage needs them; free the memory
         return item
 
 
@@ -188,7 +191,7 @@ class DedupPipeline:
             return
         try:
             await asyncio.wrap_future(self.loading)
-        except Exception:  # reported once by _report_load_error
+        except Exception:  # noqa: BLE001 -- any load error; reported once by _report_load_error
             raise DropItem("the story index could not be loaded") from None
         self.loading = None
 

@@ -75,14 +75,16 @@ class ArticleExtractor:
         self._trafilatura.min_extracted_size = 50
         self._trafilatura.min_output_size = 10
 
-    def extract(self, html: str, url: str) -> Extraction | Rejection:
+    def extract(self, html: str, url: str, root: lxml.html.HtmlElement | None = None
+                ) -> Extraction | Rejection:
+        """The page's article, or why there is none. `root`: the page already parsed by
+        parse_page (with this extractor's max_chars); it is changed."""
         if not html.strip():
             return Rejection("empty page")
         if "\x00" in html[:4096]:
             return Rejection("binary body")
-        # trafilatura's own loader: its parser drops comments, which would otherwise cut
-        # paragraphs short in trafilatura's tree walk.
-        root = load_html(bounded_html(html, self.options.max_chars))
+        if root is None:
+            root = parse_page(html, self.options.max_chars)
         if root is None:
             return Rejection("parse error")
         metadata = read_metadata(root)
@@ -132,6 +134,13 @@ def _headline(title: str | None) -> str | None:
 
 _BODY_START = re.compile(r"<body[\s>]", re.IGNORECASE)
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>|</(script|style)\s*>", re.IGNORECASE)
+
+
+def parse_page(html: str, max_chars: int) -> lxml.html.HtmlElement | None:
+    """The page's tree as extraction reads it: trafilatura's own loader (its parser drops
+    comments, which would otherwise cut paragraphs short in trafilatura's tree walk) on the
+    page cut to `max_chars`. The spider parses each page once with it."""
+    return load_html(bounded_html(html, max_chars)) if html.strip() else None
 
 
 def bounded_html(html: str, max_chars: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -96,6 +96,12 @@ def parse_markup(html: str, url: str, redirects: Mapping[str, str] | None = None
         root = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return None
+    return markup_of(root, url, redirects)
+
+
+def markup_of(root: lxml.html.HtmlElement, url: str,
+              redirects: Mapping[str, str] | None = None) -> PageMarkup:
+    """What the source signals read of a parsed page (the tree is not changed)."""
     canonical = _first_attr(root, '//link[@rel="canonical"]/@href')
     og_url = _first_attr(root, '//meta[@property="og:url"]/@content')
     meta_sources = tuple(
@@ -121,9 +127,14 @@ def parse_markup(html: str, url: str, redirects: Mapping[str, str] | None = None
 
 
 def find_attribution(html: str, url: str, site: str | None,
-                     redirects: Mapping[str, str] | None = None) -> tuple[SourceLink | None, str | None]:
-    """What a page says it copies: its source link and the outlet its text credits."""
-    markup = parse_markup(html, url, redirects)
+                     redirects: Mapping[str, str] | None = None,
+                     markup: PageMarkup | None = None) -> tuple[SourceLink | None, str | None]:
+    """What a page says it copies: its source link and the outlet its text credits.
+    `markup`: the page already parsed (its redirects are replaced by `redirects`)."""
+    if markup is not None:
+        markup = replace(markup, redirects=dict(redirects or {}))
+    else:
+        markup = parse_markup(html, url, redirects)
     if markup is None:
         return None, None
     return find_source_link(markup), find_credit(markup.blocks, site)

@@ -115,7 +115,7 @@ def test_a_page_over_its_time_limit_is_dropped_and_counted() -> None:
     crawler = crawler_with(EXTRACTION_PAGE_TIMEOUT=0.2)
     pipeline = build_from_crawler(ExtractionPipeline, crawler)
 
-    def endless(html: str, url: str) -> Any:
+    def endless(html: str, url: str, root: Any = None) -> Any:
         while True:
             pass
 
@@ -133,7 +133,7 @@ def test_the_time_limit_holds_when_library_code_swallows_the_first_interrupt() -
     pipeline = build_from_crawler(ExtractionPipeline, crawler)
     swallowed = []
 
-    def careless(html: str, url: str) -> Any:
+    def careless(html: str, url: str, root: Any = None) -> Any:
         try:
             while True:
                 pass

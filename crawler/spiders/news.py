@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -24,11 +25,12 @@ from crawler.middlewares import SkippedRequest
 from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, read_sources
 from crawler.urls import looks_like_listing, normalize_url, site_of
 from pipelines.options import did_you_mean
+from pipelines.extraction import parse_page
 from pipelines.sources import (
     PageMarkup,
     find_source_link,
     links_to_resolve,
-    parse_markup,
+    markup_of,
     resolve_href,
 )
 
@@ -56,6 +58,7 @@ class NewsSpider(scrapy.Spider):
         spider.frontier = Frontier(crawler.settings.getint("CRAWL_MAX_LINKS_PER_PAGE"),
                                    crawler.settings.getint("CRAWL_MAX_PAGES_PER_SITE"),
                                    spider._count_event)
+        spider.page_max_chars = crawler.settings.getint("EXTRACTION_MAX_CHARS")
         return spider
 
     #: The spider arguments (`-a NAME=VALUE`) it understands.
@@ -107,7 +110,10 @@ class NewsSpider(scrapy.Spider):
             return
         offsite = source is None or not source.allows(response.url)
         html = decoded_html(response)
-        markup = parse_markup(html, response.url)
+        # The page's one parse: links, headline and source signals here; the tree and the
+        # markup go with the Page to the pipelines.
+        tree = parse_page(html, self.page_max_chars)
+        markup = markup_of(tree, response.url) if tree is not None else None
         redirectors = links_to_resolve(markup) if markup else []
         links: list[str] = []
         if source is not None and not offsite and markup is not None \
@@ -128,6 +134,7 @@ class NewsSpider(scrapy.Spider):
             source_name=None if offsite or source is None else source.name,
             counted_for=counted_for,
             article_links=len({url for url in links if not looks_like_listing(url)}),
+            tree=tree, markup=markup,
         )
         if redirectors:
             # An attribution link to the site's own redirector ("/go/12"): ask where it
@@ -197,7 +204,7 @@ class NewsSpider(scrapy.Spider):
             page.redirects[response.url] = normalize_url(response.urljoin(location.decode("latin-1")))
             self.crawler.stats.inc_value("crawl/redirector_links_resolved")
         yield page
-        markup = parse_markup(page.html, page.url, page.redirects)
+        markup = replace(page.markup, redirects=page.redirects) if page.markup else None
         if markup is not None:
             yield from self._follow_source(markup, response.meta["hops"], page.counted_for)
 
