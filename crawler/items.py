@@ -31,6 +31,8 @@ class Page:
     #: what the source signals read (pipelines.sources.PageMarkup, taken before).
     tree: Any = field(default=None, repr=False, compare=False)
     markup: Any = field(default=None, repr=False, compare=False)
+    #: The source link the spider decided from `markup` (pipelines.sources.SourceLink).
+    source_link: Any = field(default=None, repr=False, compare=False)
 
 
 class NoArticle(Exception):
@@ -84,14 +86,16 @@ class Article:
     #: Set by DedupPipeline for StoragePipeline (not exported): the story index rows
     #: (pipelines.dedup.IndexedPage) this page changed, stored in the page's transaction.
     index_pages: list[Any] = field(default_factory=list, repr=False)
-    #: The spider's PageMarkup of the page, for SourceLinkPipeline (not exported).
+    #: The spider's PageMarkup of the page and the source link it decided, for
+    #: SourceLinkPipeline (not exported).
     markup: Any = field(default=None, repr=False, compare=False)
+    source_link: Any = field(default=None, repr=False, compare=False)
 
 
 #: Fields of Article that internal stages use and exports leave out.
 _INTERNAL_FIELDS = {
     "html", "canonical_reason", "previous_canonical", "merged_stories", "aliases", "redirects",
-    "source_name", "counted_for", "index_pages", "markup",
+    "source_name", "counted_for", "index_pages", "markup", "source_link",
 }
 
 #: The output schema: the fields of one article record, in order (README.md documents them).

@@ -21,6 +21,7 @@ from crawler.items import ARTICLE_FIELDS, Article, NoArticle, Page
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, Rejection
 from pipelines.options import dedup_options, extraction_options
+from pipelines.credits import find_credit
 from pipelines.sources import find_attribution
 from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreError, open_store
 from pipelines.store_lock import StoreLock
@@ -87,7 +88,7 @@ class ExtractionPipeline:
                        image=result.image, embeds=list(result.embeds),
                        html=item.html, aliases=item.aliases, redirects=item.redirects,
                        source_name=item.source_name, counted_for=item.counted_for,
-                       markup=item.markup)
+                       markup=item.markup, source_link=item.source_link)
 
 
 class SourceLinkPipeline:
@@ -109,8 +110,11 @@ class SourceLinkPipeline:
         stats = _stats(self.crawler)
         try:
             with _timed(stats, "sources"), self.time_limit:
-                link, credit = find_attribution(item.html, item.url, item.site, item.redirects,
-                                                item.markup)
+                if item.markup is not None:  # parsed by the spider, which decided the link
+                    link, credit = item.source_link, find_credit(item.markup.blocks, item.site)
+                else:
+                    link, credit = find_attribution(item.html, item.url, item.site,
+                                                    item.redirects)
         except PageTimeout:
             link, credit = None, None
             stats.inc_value("sourcelink/timeout")

@@ -70,6 +70,8 @@ class _Entry:
 #: flight between this stage and the store (a page evicted before it is stored is only missed
 #: as a candidate, never wrongly matched).
 RECENT_TEXTS = 4096
+#: Stored pages whose band keys are gathered at a time when the index is loaded.
+LOAD_CHUNK = 8192
 
 
 class StoryIndex:
@@ -133,6 +135,7 @@ class StoryIndex:
         save."""
         numbers: list[int] = []
         keys: list[Keys] = []
+        chunks: list[tuple[np.ndarray, Keys]] = []
         computed = []
         for page in pages:
             bands, key = page.bands, page.url_key
@@ -147,10 +150,12 @@ class StoryIndex:
                 self._texts[page.url] = _Text.of(page.hashes)
             numbers.append(entry.number)
             keys.append(bands)
-        if keys:
-            counts = [k.size for k in keys]
-            self._bands.bulk_load(np.repeat(np.array(numbers, dtype=np.uint32), counts),
-                                  np.concatenate(keys))
+            if len(keys) == LOAD_CHUNK:  # the rows' buffers are freed chunk by chunk
+                chunks.append(_bulk(numbers, keys))
+                numbers, keys = [], []
+        chunks.append(_bulk(numbers, keys))
+        self._bands.bulk_load(np.concatenate([c[0] for c in chunks]),
+                              np.concatenate([c[1] for c in chunks]))
         return computed
 
     def add(self, url: str, text: str, facts: PageFacts = PageFacts(),
@@ -358,6 +363,14 @@ class StoryIndex:
         pages = self._site_pages[site]
         return (site in self._crawled_sites and pages >= AGGREGATOR_MIN_PAGES
                 and self._site_citing[site] >= pages / 2)
+
+
+def _bulk(numbers: list[int], keys: list[Keys]) -> tuple[np.ndarray, Keys]:
+    """Page numbers repeated per band key, and the keys, as two aligned arrays."""
+    if not keys:
+        return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.uint64)
+    counts = [k.size for k in keys]
+    return np.repeat(np.array(numbers, dtype=np.uint32), counts), np.concatenate(keys)
 
 
 def _site_of_key(key: str) -> str:

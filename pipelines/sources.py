@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -127,14 +127,9 @@ def markup_of(root: lxml.html.HtmlElement, url: str,
 
 
 def find_attribution(html: str, url: str, site: str | None,
-                     redirects: Mapping[str, str] | None = None,
-                     markup: PageMarkup | None = None) -> tuple[SourceLink | None, str | None]:
-    """What a page says it copies: its source link and the outlet its text credits.
-    `markup`: the page already parsed (its redirects are replaced by `redirects`)."""
-    if markup is not None:
-        markup = replace(markup, redirects=dict(redirects or {}))
-    else:
-        markup = parse_markup(html, url, redirects)
+                     redirects: Mapping[str, str] | None = None) -> tuple[SourceLink | None, str | None]:
+    """What a page says it copies: its source link and the outlet its text credits."""
+    markup = parse_markup(html, url, redirects)
     if markup is None:
         return None, None
     return find_source_link(markup), find_credit(markup.blocks, site)

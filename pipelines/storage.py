@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -270,7 +271,9 @@ class SQLiteIndexBackend:
                     f"corrupt story index entry for {url} in {self.path} ({exc}); "
                     "start a new store file (STORAGE_SQLITE_PATH)"
                 ) from None
-            facts = PageFacts(published, source_url, site, credited_to, crawled != 0)
+            # Site names repeat on every page of a site: one string object each.
+            facts = PageFacts(published, source_url, site and sys.intern(site), credited_to,
+                              crawled != 0)
             yield IndexedPage(url, story_id, facts, alias_list, page_hashes, page_bands, key)
 
     def hashes(self, urls: Sequence[str]) -> dict[str, np.ndarray]:

@@ -53,7 +53,7 @@ class DedupOptions:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageFacts:
     """What the canonical choice needs to know of a page besides its text."""
 

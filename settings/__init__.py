@@ -21,6 +21,10 @@ ROBOTSTXT_OBEY = True
 # At most this many requests in flight to one domain (Scrapy's default is 8).
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 CONCURRENT_REQUESTS = 16
+# Items (and requests) a response yields are handled by this many asyncio tasks each.
+# Scrapy's 100 creates 100 tasks per response; a page here yields one item, its pipelines
+# run on the event loop, and tasks cost CPU: a few are enough.
+CONCURRENT_ITEMS = 4
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0

@@ -54,6 +54,15 @@ def test_listing_page_is_followed_but_not_yielded(spider: NewsSpider) -> None:
     assert any(isinstance(o, Request) for o in out)
 
 
+def test_page_on_a_sources_site_reached_without_its_meta_counts_for_the_source(spider: NewsSpider) -> None:
+    # The original of a stored copy, fetched in the copy's place by the incremental crawl.
+    url = "http://agg.test/world/quake/"
+    response = HtmlResponse(url, body=ARTICLE, encoding="utf-8",
+                            request=Request(url, meta={"source_hops": 1}))
+    (page,) = [o for o in run(spider.parse, response) if isinstance(o, Page)]
+    assert page.source_name == "default"
+
+
 def test_offsite_page_links_are_not_followed(spider: NewsSpider) -> None:
     response = HtmlResponse("http://wire.test/world/quake-hits-coast", body=ARTICLE, encoding="utf-8",
                             request=Request("http://wire.test/world/quake-hits-coast", meta={"source_hops": 2}))

@@ -24,8 +24,8 @@ from crawler.items import Page
 from crawler.middlewares import SkippedRequest
 from crawler.sources import SITEMAPS_FROM_ROBOTS, Source, read_sources
 from crawler.urls import looks_like_listing, normalize_url, site_of
-from pipelines.options import did_you_mean
 from pipelines.extraction import parse_page
+from pipelines.options import did_you_mean
 from pipelines.sources import (
     PageMarkup,
     find_source_link,
@@ -102,7 +102,10 @@ class NewsSpider(scrapy.Spider):
                     yield Request(url, self.parse_sitemap, errback=self.on_error, meta=meta)
 
     def parse(self, response: Response) -> Iterator[Page | Request]:
-        source = self._source_of(response)
+        # A page on a source's site counts as the source's however it was reached (the
+        # original of a stored copy, fetched in the copy's place, comes without the meta).
+        source = self._source_of(response) or next(
+            (s for s in self.sources if s.allows(response.url)), None)
         self._count(source, "pages_fetched")
         self._answered(response.meta)
         if not isinstance(response, HtmlResponse):
@@ -144,9 +147,9 @@ class NewsSpider(scrapy.Spider):
                           meta={"page": page, "hops": response.meta.get("source_hops", 0),
                                 "dont_redirect": True, "handle_httpstatus_all": True})
             return
+        self._decide_source(page)
         yield page
-        if markup is not None:
-            yield from self._follow_source(markup, response.meta.get("source_hops", 0), counted_for)
+        yield from self._follow_source(page, response.meta.get("source_hops", 0))
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         source = self._source_of(response)
@@ -203,15 +206,16 @@ class NewsSpider(scrapy.Spider):
         if 300 <= response.status < 400 and location:
             page.redirects[response.url] = normalize_url(response.urljoin(location.decode("latin-1")))
             self.crawler.stats.inc_value("crawl/redirector_links_resolved")
+        self._decide_source(page)
         yield page
-        markup = replace(page.markup, redirects=page.redirects) if page.markup else None
-        if markup is not None:
-            yield from self._follow_source(markup, response.meta["hops"], page.counted_for)
+        yield from self._follow_source(page, response.meta["hops"])
 
     def on_redirect_error(self, failure: Failure) -> Iterator[Page]:
         list(self.on_error(failure))
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
-        yield request.meta["page"]  # the page itself is still worth keeping
+        page = request.meta["page"]
+        self._decide_source(page)
+        yield page  # the page itself is still worth keeping
 
     def on_error(self, failure: Failure) -> Iterator[Request]:
         error = failure.value
@@ -284,10 +288,19 @@ class NewsSpider(scrapy.Spider):
         yield Request(url, callback, errback=self.on_error,
                       meta={"source": name, "lastmod": lastmod, "stale_pages": stale_pages})
 
-    def _follow_source(self, markup: PageMarkup, hops: int, via: str | None) -> Iterator[Request]:
+    @staticmethod
+    def _decide_source(page: Page) -> None:
+        """The page's source link, decided once (its redirector links resolved) for the
+        crawl to follow and the pipelines to store."""
+        if page.markup is not None:
+            page.markup = replace(page.markup, redirects=page.redirects)
+            page.source_link = find_source_link(page.markup)
+
+    def _follow_source(self, page: Page, hops: int) -> Iterator[Request]:
+        via = page.counted_for
         if hops >= self.settings.getint("CRAWL_SOURCE_HOPS"):
             return
-        source = find_source_link(markup)
+        source = page.source_link
         if source is None or any(s.allows(source.url) for s in self.sources):
             return  # the sources' own sites are crawled anyway
         if not self.frontier.admit(source.url):
