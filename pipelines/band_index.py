@@ -73,11 +73,10 @@ class BandTable:
         for run in self._runs:
             low = np.searchsorted(run, prefixes << np.uint64(PAGE_BITS))
             high = np.searchsorted(run, (prefixes + np.uint64(1)) << np.uint64(PAGE_BITS))
-            for start, end in zip(low.tolist(), high.tolist(), strict=True):
-                if end > start:
-                    found.update((run[start:end] & _PAGE_MASK).tolist())
-        for prefix in prefixes.tolist():
-            found.update(self._buffer.get(prefix, ()))
+            for hit in np.flatnonzero(high > low).tolist():  # most lookups find nothing
+                found.update((run[low[hit] : high[hit]] & _PAGE_MASK).tolist())
+        for prefix in self._buffer.keys() & set(prefixes.tolist()):
+            found.update(self._buffer[prefix])
         return {page for page in found if not self._is_removed(page)}
 
     def _is_removed(self, page: int) -> bool:

@@ -78,4 +78,11 @@ def shingle_set(hashes: Hashes) -> Hashes:
 
 def overlap_count(a: Hashes, b: Hashes) -> int:
     """Number of shingles two sorted shingle sets share."""
-    return int(np.intersect1d(a, b, assume_unique=True).size)
+    if a.size > b.size:
+        a, b = b, a
+    if a.size == 0:
+        return 0
+    # Binary search of the smaller set in the larger: no concatenation and sort.
+    at = np.searchsorted(b, a)
+    at[at == b.size] = 0
+    return int(np.count_nonzero(b[at] == a))

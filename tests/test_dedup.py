@@ -196,14 +196,19 @@ def test_copy_of_a_lead_two_stories_share_joins_the_story_it_cites(index: StoryI
     assert index.story_of("http://herald.test/bridge") == first
 
 
-def test_rows_stored_without_band_keys_are_indexed_and_upgraded(tmp_path: Path) -> None:
+def store_with_the_bridge_story(tmp_path: Path) -> tuple[SQLiteIndexBackend, str]:
+    """A store whose index holds the bridge story's original; the backend and story id."""
     db = tmp_path / "store.db"
     backend = SQLiteIndexBackend(open_store(db), db)
     index = StoryIndex(DedupOptions())
     backend.check(DedupOptions().fingerprint(), index.derived_scheme)
     assignment, changed = index.add("http://herald.test/bridge", BRIDGE)
-    story = assignment.story_id
     backend.save(changed)
+    return backend, assignment.story_id
+
+
+def test_rows_stored_without_band_keys_are_indexed_and_upgraded(tmp_path: Path) -> None:
+    backend, story = store_with_the_bridge_story(tmp_path)
     backend.db.execute("UPDATE story_index SET bands=NULL")  # as an older release stored it
 
     later = StoryIndex(DedupOptions(), archive=backend)
@@ -215,14 +220,7 @@ def test_rows_stored_without_band_keys_are_indexed_and_upgraded(tmp_path: Path) 
 
 
 def test_other_window_settings_recompute_the_stored_band_keys(tmp_path: Path) -> None:
-    db = tmp_path / "store.db"
-    backend = SQLiteIndexBackend(open_store(db), db)
-    index = StoryIndex(DedupOptions())
-    backend.check(DedupOptions().fingerprint(), index.derived_scheme)
-    assignment, changed = index.add("http://herald.test/bridge", BRIDGE)
-    story = assignment.story_id
-    backend.save(changed)
-
+    backend, story = store_with_the_bridge_story(tmp_path)
     options = DedupOptions(window_shingles=30, num_perm=32)
     later = StoryIndex(options, archive=backend)
     assert not backend.check(options.fingerprint(), later.derived_scheme)
