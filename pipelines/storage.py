@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS story_index (
     published TEXT, source_url TEXT, site TEXT, credited_to TEXT, aliases TEXT, seen_at TEXT,
     on_crawled_site INTEGER, bands BLOB, url_key TEXT
 );
+-- Each page's shingle hashes, read only to verify a candidate: kept out of story_index so a
+-- start-up that loads story_index does not read them (story_index.hashes is empty for rows
+-- written since; rows of older releases keep theirs there until written again).
+CREATE TABLE IF NOT EXISTS story_shingles (url TEXT PRIMARY KEY, hashes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS source_runs (
     name TEXT PRIMARY KEY, last_started TEXT NOT NULL, last_finished TEXT NOT NULL
@@ -253,8 +257,10 @@ class SQLiteIndexBackend:
             window = (" WHERE story_id IN (SELECT story_id FROM story_index"
                       " WHERE seen_at >= ?)")
         stored_keys = "bands, url_key" if bands else "NULL, NULL"
-        want_hashes = ("hashes" if hashes or not bands
-                       else "CASE WHEN bands IS NULL OR url_key IS NULL THEN hashes END")
+        stored_hashes = ("COALESCE((SELECT s.hashes FROM story_shingles s"
+                         " WHERE s.url = story_index.url), hashes)")
+        want_hashes = (stored_hashes if hashes or not bands
+                       else f"CASE WHEN bands IS NULL OR url_key IS NULL THEN {stored_hashes} END")
         rows = self.db.execute(
             f"SELECT url, story_id, {want_hashes}, published, source_url, site, credited_to,"
             f" aliases, on_crawled_site, {stored_keys} FROM story_index{window} ORDER BY rowid",
@@ -280,12 +286,14 @@ class SQLiteIndexBackend:
         found = {}
         for start in range(0, len(urls), 500):
             chunk = urls[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT url, hashes FROM story_index WHERE url IN ({', '.join('?' * len(chunk))})",
-                chunk)
+                f"SELECT url, hashes FROM story_shingles WHERE url IN ({marks}) UNION ALL"
+                f" SELECT url, hashes FROM story_index WHERE url IN ({marks}) AND LENGTH(hashes) > 0",
+                [*chunk, *chunk])
             for url, blob in rows:
-                if isinstance(blob, bytes) and len(blob) % 8 == 0:
-                    found[url] = np.frombuffer(blob, dtype="<u8").astype(np.uint64)
+                if isinstance(blob, bytes) and blob and len(blob) % 8 == 0:
+                    found.setdefault(url, np.frombuffer(blob, dtype="<u8").astype(np.uint64))
         return found
 
     def save(self, pages: Iterable[IndexedPage], derived_scheme: str | None = None) -> None:
@@ -313,12 +321,13 @@ def save_index_pages(db: sqlite3.Connection, pages: Iterable[IndexedPage]) -> No
                " seen_at, on_crawled_site, bands, url_key")
     updates = ", ".join(f"{c}=excluded.{c}" for c in columns.split(", ")[1:])
     now = _now()
-    full, moved = [], []
+    full, moved, shingles = [], [], []
     for p in pages:
         if p.hashes is None:
             moved.append((p.story_id, now, p.url))
             continue
-        full.append((p.url, p.story_id, p.hashes.astype("<u8").tobytes(), p.facts.published,
+        shingles.append((p.url, p.hashes.astype("<u8").tobytes()))
+        full.append((p.url, p.story_id, b"", p.facts.published,
                      p.facts.source_url, p.facts.site, p.facts.credited_to,
                      json.dumps(p.aliases), now, int(p.facts.on_crawled_site),
                      None if p.bands is None else p.bands.astype("<u8").tobytes(), p.url_key))
@@ -326,6 +335,8 @@ def save_index_pages(db: sqlite3.Connection, pages: Iterable[IndexedPage]) -> No
         f"INSERT INTO story_index ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         f" ON CONFLICT(url) DO UPDATE SET {updates}", full)
     db.executemany("UPDATE story_index SET story_id=?, seen_at=? WHERE url=?", moved)
+    db.executemany("INSERT INTO story_shingles (url, hashes) VALUES (?, ?)"
+                   " ON CONFLICT(url) DO UPDATE SET hashes=excluded.hashes", shingles)
 
 
 class _Transaction:

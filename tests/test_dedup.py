@@ -126,6 +126,9 @@ def test_index_persists_and_a_later_crawl_joins_old_stories(tmp_path: Path) -> N
     assignment, changed = index.add("http://herald.test/bridge", BRIDGE,
                                     PageFacts(published="2026-03-02"))
     backend.save(changed)
+    # The shingle hashes live apart from the rows a start-up loads (only candidates read them).
+    assert backend.db.execute("SELECT LENGTH(hashes) FROM story_index").fetchall() == [(0,)]
+    assert backend.db.execute("SELECT COUNT(*) FROM story_shingles").fetchone() == (1,)
     backend.db.close()
 
     backend = SQLiteIndexBackend(open_store(db), db)
@@ -209,7 +212,9 @@ def store_with_the_bridge_story(tmp_path: Path) -> tuple[SQLiteIndexBackend, str
 
 def test_rows_stored_without_band_keys_are_indexed_and_upgraded(tmp_path: Path) -> None:
     backend, story = store_with_the_bridge_story(tmp_path)
-    backend.db.execute("UPDATE story_index SET bands=NULL")  # as an older release stored it
+    # As an older release stored it: hashes in the row, no band keys.
+    backend.db.execute("UPDATE story_index SET bands=NULL, hashes=(SELECT hashes FROM story_shingles)")
+    backend.db.execute("DELETE FROM story_shingles")
 
     later = StoryIndex(DedupOptions(), archive=backend)
     computed = later.load(backend.load())
