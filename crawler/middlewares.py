@@ -169,7 +169,8 @@ class IncrementalCrawlMiddleware:
         self.unfetched_sources: dict[str, str] = {}
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.pending: dict[str, tuple[str | None, str | None]] = {}
-        self.db: sqlite3.Connection | None = None  # read-only use: stored headlines
+        # Reads stored headlines during the crawl; at its end, saves what the next run needs.
+        self.db: sqlite3.Connection | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -268,9 +269,9 @@ class IncrementalCrawlMiddleware:
         return (str(row[0] or ""), row[1]) if row else ("", None)
 
     def spider_closed(self, reason: str) -> None:
-        if self.db is not None:
-            self.db.close()
-        db = open_store(self.path)
+        if self.db is None:
+            return  # never opened: nothing read, nothing to save
+        db, self.db = self.db, None
         if reason != "finished":
             # A shutdown cuts extraction short: such a timeout says nothing about the page.
             self.newly_remembered = {url: why for url, why in self.newly_remembered.items()
@@ -278,13 +279,11 @@ class IncrementalCrawlMiddleware:
         if self.newly_remembered:  # facts about pages, true whether the crawl finished or not
             remember_pages(db, self.newly_remembered.items(), self.retry_days)
         record_walk(db, finished=reason == "finished")
-        db.close()
         # Validators are kept only from a crawl that finished: after an interrupted one, the
         # next run must read the listing pages again to reach what was not fetched.
         if reason == "finished" and self.pending:
-            db = open_store(self.path)
             save_validators(db, ((url, *v) for url, v in self.pending.items()))
-            db.close()
+        db.close()
 
 
 class RobotsTxtOnceMiddleware:
@@ -293,6 +292,8 @@ class RobotsTxtOnceMiddleware:
     first one's answer and gets a copy."""
 
     MAX_FILES = 10_000
+    #: Larger answers are not kept (RFC 9309 lets crawlers read only the first 500 KiB).
+    MAX_BYTES = 500 * 1024
 
     def __init__(self) -> None:
         self.answers: dict[str, asyncio.Future[Response | None]] = {}
@@ -309,7 +310,8 @@ class RobotsTxtOnceMiddleware:
         return response.replace(request=request) if response is not None else None
 
     def process_response(self, request: Request, response: Response) -> Response:
-        self._answer(request, response if response.status == 200 else None)
+        keep = response.status == 200 and len(response.body) <= self.MAX_BYTES
+        self._answer(request, response if keep else None)
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:

@@ -106,6 +106,7 @@ def site_of(url: str) -> str:
     return host.removeprefix("www.")
 
 
+@lru_cache(maxsize=1 << 16)
 def looks_like_listing(url: str) -> bool:
     """True when the URL's path says the page is a listing or site furniture, not an article."""
     return bool(_NON_ARTICLE_PATH.search(urlsplit(url).path or "/"))

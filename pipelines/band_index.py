@@ -41,9 +41,6 @@ class BandTable:
     def __len__(self) -> int:
         return sum(run.size for run in self._runs) + self._buffered
 
-    def nbytes(self) -> int:
-        return sum(run.nbytes for run in self._runs) + self._removed.nbytes
-
     def add(self, page: int, keys: Keys) -> None:
         _check_number(page)
         for key in (keys >> np.uint64(PAGE_BITS)).tolist():

@@ -100,10 +100,6 @@ class StoryIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def memory_bytes(self) -> int:
-        """Bytes held by the band table (the part that grows with every indexed window)."""
-        return self._bands.nbytes()
-
     def story_of(self, url: str) -> str | None:
         entry = self._entries.get(url)
         return entry.story_id if entry else None

@@ -27,10 +27,14 @@ BRIDGE = "http://riverton-herald.test/news/2026/03/harbor-bridge-closes-for-repa
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[tuple[Path, SampleWebServer, Path]]:
     """A sample web of this test's own (tests change it), its proxy and the proxy's log."""
+    yield from served_web(tmp_path, validators=True)
+
+
+def served_web(tmp_path: Path, validators: bool) -> Iterator[tuple[Path, SampleWebServer, Path]]:
     root = tmp_path / "web"
     build_web().write(root)
     log_path = tmp_path / "proxy.jsonl"
-    with open(log_path, "w") as log, SampleWebServer(root, log=log) as server:
+    with open(log_path, "w") as log, SampleWebServer(root, log=log, validators=validators) as server:
         yield root, server, log_path
 
 
@@ -66,11 +70,7 @@ def test_second_run_fetches_no_article_again_and_stores_nothing_twice(web: Any, 
 @pytest.fixture
 def web_without_validators(tmp_path: Path) -> Iterator[tuple[Path, SampleWebServer, Path]]:
     """The sample web served by a server that sends no ETag or Last-Modified."""
-    root = tmp_path / "web"
-    build_web().write(root)
-    log_path = tmp_path / "proxy.jsonl"
-    with open(log_path, "w") as log, SampleWebServer(root, log=log, validators=False) as server:
-        yield root, server, log_path
+    yield from served_web(tmp_path, validators=False)
 
 
 def test_rewalk_without_validators_reads_only_start_pages_feeds_and_sitemaps(
