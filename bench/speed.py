@@ -147,13 +147,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--big-copies", type=int, default=9,
                         help="copies of --web in the generated large web (0: no large web)")
-    parser.add_argument("--big-rounds", type=int, default=1)
+    parser.add_argument("--big-rounds", type=int, default=1, help="(0: no large web)")
     parser.add_argument("--store-pages", type=int, default=100_000)
     args = parser.parse_args()
+    if args.rounds < 1 or args.big_rounds < 0 or args.big_copies < 0 or args.store_pages < 0:
+        parser.error("--rounds must be at least 1; --big-rounds, --big-copies and "
+                     "--store-pages at least 0")
     workdir = Path(tempfile.mkdtemp(prefix="speed-bench-"))
     result: dict[str, Any] = {"web": args.web.name, "rounds": args.rounds,
                               **alternated(args.web, args.rounds, workdir, "")}
-    if args.big_copies > 0:
+    if args.big_copies > 0 and args.big_rounds > 0:
         big_web = build_big_web(args.web, workdir / "big-web", args.big_copies)
         big = alternated(big_web, args.big_rounds, workdir, "big-")
         result.update({f"big_{key}": value for key, value in big.items()})

@@ -66,6 +66,11 @@ _DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 _SHORT_LINE_WORDS = 6
+# A block named like boilerplate (share, related, cookie, widget...) is dropped only when it
+# holds at most this many words or this share of its text is links: share bars, cookie
+# banners and related-story lists are; a page builder's "widget" wrapping the article is not.
+_NAMED_BLOCK_MAX_WORDS = 40
+_NAMED_BLOCK_LINK_SHARE = 0.5
 _BODY_PARAGRAPH_WORDS = 40
 # A teaser's excerpt is a sentence or two; more text under a linked heading is content.
 _TEASER_MAX_WORDS = 60
@@ -99,13 +104,17 @@ def find_embeds(root: HtmlElement, remove: bool) -> list[str]:
 
 
 def prune_page(root: HtmlElement) -> None:
-    """Remove teaser lists and boilerplate blocks from a parsed page, in place."""
-    _drop_link_farms(root)
+    """Remove teaser lists and boilerplate blocks from a parsed page, in place (after
+    drop_link_farms)."""
+    prose_shapes: dict[tuple[HtmlElement, str], bool] = {}
     for element in list(root.iter("*")):
         if element.getparent() is None or not isinstance(element.tag, str):
             continue
-        # A wrapper named "content-with-sidebar" holds the article: keep such blocks.
-        if _is_boilerplate_block(element) and not _holds_article_body(element):
+        # Class names are weak evidence ("elementor-widget" wraps whole articles): a named
+        # block goes only when it is not prose (short or mostly links) and no sibling of
+        # its class is (a page builder wraps each paragraph of an article alike).
+        if _is_boilerplate_block(element) and not _holds_prose(element) \
+                and not _sibling_holds_prose(element, prose_shapes):
             element.drop_tree()
     headings_in: dict[HtmlElement, int] = {}  # per teaser item, counted once
     for heading in list(root.iter(*_HEADINGS)):
@@ -169,7 +178,7 @@ def _key(line: str) -> str:
     return re.sub(r"\W+", " ", line.lower()).strip()
 
 
-def _drop_link_farms(root: HtmlElement) -> None:
+def drop_link_farms(root: HtmlElement) -> None:
     """Drop blocks of hundreds of links that are mostly link text (menus, tag clouds, link
     farms) before anything else reads the page: they are never article text, and every
     later step's work grows with them. One pass over the links."""
@@ -199,7 +208,25 @@ def _is_boilerplate_block(element: HtmlElement) -> bool:
     return any(word in _BOILERPLATE_WORDS for word in _WORD_SPLIT.split(names))
 
 
-def _holds_article_body(element: HtmlElement) -> bool:
+def _sibling_holds_prose(element: HtmlElement,
+                         prose_shapes: dict[tuple[HtmlElement, str], bool]) -> bool:
+    # A wrapper that is its parent's only child takes the parent's place among its siblings.
+    while (parent := element.getparent()) is not None and len(parent) == 1 \
+            and parent.tag not in ("body", "html"):
+        element = parent
+    name = str(element.get("class") or "")
+    if parent is None:
+        return False
+    if (parent, name) not in prose_shapes:
+        prose_shapes[(parent, name)] = any(
+            _holds_prose(sibling) for sibling in parent
+            if sibling is not element and str(sibling.get("class") or "") == name)
+    return prose_shapes[(parent, name)]
+
+
+def _holds_prose(element: HtmlElement) -> bool:
+    """Whether a block holds article text: the headline, two paragraphs of running prose
+    (a body with a link-heavy sidebar inside), or more than a few lines that are not links."""
     if element.find(".//h1") is not None:
         return True
     long_paragraphs = 0
@@ -208,7 +235,11 @@ def _holds_article_body(element: HtmlElement) -> bool:
             long_paragraphs += 1
             if long_paragraphs >= 2:
                 return True
-    return False
+    text = element.text_content()
+    if len(text.split()) <= _NAMED_BLOCK_MAX_WORDS:
+        return False
+    linked = sum(len(a.text_content()) for a in element.iter("a"))
+    return linked < _NAMED_BLOCK_LINK_SHARE * len(text)
 
 
 def _is_attribution_block(block: HtmlElement) -> bool:

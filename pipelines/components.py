@@ -78,8 +78,9 @@ class ExtractionPipeline:
         item.tree = None  # changed by extraction, needed by no later stage
         if not isinstance(result, Extraction):
             stats.inc_value(f"extraction/dropped/{result.reason}")
-            raise DropItem(f"{result.reason}: {item.url}", log_level="DEBUG") from NoArticle(
-                result.reason)
+            evidence = f" ({', '.join(result.evidence)})" if result.evidence else ""
+            raise DropItem(f"{result.reason}{evidence}: {item.url}", log_level="DEBUG") \
+                from NoArticle(result.reason)
         stats.inc_value("extraction/articles")
         return Article(url=item.url, title=result.title, text=result.text, author=result.author,
                        published=result.published, site=result.site, language=result.language,

@@ -9,8 +9,15 @@ import lxml.html
 from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Document, Extractor
 
-from pipelines.boilerplate import clean_text, find_embeds, prune_page
+from pipelines.boilerplate import clean_text, drop_link_farms, find_embeds, prune_page
 from pipelines.metadata import read_metadata, site_name_from_title
+from pipelines.page_evidence import (
+    PageStructure,
+    headline_surroundings,
+    page_structure,
+    prose_words,
+)
+from pipelines.page_type import PageSigns, PageTypeModel, is_fixed_page, page_features
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,14 @@ class Rejection:
     """Why a page yields no article; `reason` is a short stats key ("too short")."""
 
     reason: str
+    #: For "not an article": the signs that weighed most ("declared_commerce=1", "signed=0").
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    extraction: Extraction
+    signs: PageSigns
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,9 @@ class ExtractionOptions:
     focus: str = "precision"
     #: Keep the quoted text of embedded social posts in `text` (their URLs are always listed).
     embeds_in_text: bool = True
+    #: Drop pages that page typing judges not to be articles (listings, products, forums,
+    #: service and legal pages); off, every page with enough main text is an article.
+    page_typing: bool = True
 
     def __post_init__(self) -> None:
         if self.focus not in ("precision", "recall", "balanced"):
@@ -60,46 +78,57 @@ class ArticleExtractor:
 
     def __init__(self, options: ExtractionOptions) -> None:
         self.options = options
-        self._trafilatura = Extractor(
-            output_format="python",
-            fast=not options.fallbacks,
-            precision=options.focus == "precision",
-            recall=options.focus == "recall",
-            comments=False,
-            with_metadata=True,
-            tables=True,
-            dedup=False,
-        )
-        # Short briefs are articles too: keep trafilatura from replacing a short body with
-        # the whole page's text ("baseline" extraction).
-        self._trafilatura.min_extracted_size = 50
-        self._trafilatura.min_output_size = 10
+        self._trafilatura = _trafilatura_options(options, options.focus)
+        self._balanced = (_trafilatura_options(options, "balanced")
+                          if options.focus == "precision" else None)
+        self._page_types = PageTypeModel.load() if options.page_typing else None
 
     def extract(self, html: str, url: str, root: lxml.html.HtmlElement | None = None
                 ) -> Extraction | Rejection:
         """The page's article, or why there is none. `root`: the page already parsed by
         parse_page (with this extractor's max_chars); it is changed."""
+        reading = self.read(html, url, root)
+        if isinstance(reading, Rejection):
+            return reading
+        if self._page_types is not None:
+            page_type = self._page_types.judge(page_features(reading.signs))
+            if not page_type.is_article:
+                return Rejection("not an article", page_type.evidence)
+        return reading.extraction
+
+    def read(self, html: str, url: str, root: lxml.html.HtmlElement | None = None
+             ) -> Reading | Rejection:
+        """The page's main text and metadata with the signs page typing weighs, before
+        page typing decides; or why the page has no article text (none, too little, or
+        mostly link texts)."""
         if not html.strip():
             return Rejection("empty page")
         if "\x00" in html[:4096]:
             return Rejection("binary body")
+        if self._page_types is not None and is_fixed_page(url):
+            return Rejection("not an article", ("fixed page URL",))
         if root is None:
             root = parse_page(html, self.options.max_chars)
         if root is None:
             return Rejection("parse error")
         metadata = read_metadata(root)
+        drop_link_farms(root)
+        structure = page_structure(root)
+        around_headline = headline_surroundings(root)
         embeds = find_embeds(root, remove=not self.options.embeds_in_text)
         prune_page(root)
-        document = bare_extraction(_focus(root), url=url, options=self._trafilatura)
+        root = _focus(root)
+        prose = prose_words(root)
+        document = bare_extraction(root, url=url, options=self._trafilatura)
+        if self._balanced is not None and _lost_the_body(document, prose, structure):
+            document = bare_extraction(root, url=url, options=self._balanced)
         if not isinstance(document, Document) or not document.text:
             return Rejection("no main text")
         title = _headline(metadata.headline or document.title)
         text = clean_text(document.text, title)
         if len(text.split()) < self.options.min_words:
             return Rejection("too short")
-        if _mostly_link_text(text, root):
-            return Rejection("not an article")
-        return Extraction(
+        extraction = Extraction(
             title=title,
             text=text,
             author=metadata.author or document.author,
@@ -112,6 +141,48 @@ class ArticleExtractor:
             image=metadata.image or document.image,
             embeds=tuple(embeds),
         )
+        linked_lines = _linked_line_share(text, root)
+        if linked_lines >= _MOSTLY_LINKED:
+            return Rejection("not an article", ("mostly link texts",))
+        signs = PageSigns(url, structure, metadata, text, prose,
+                          dated=extraction.published is not None,
+                          signed=extraction.author is not None,
+                          linked_line_share=linked_lines, around_headline=around_headline)
+        return Reading(extraction, signs)
+
+
+# Precision mode now and then takes a page builder's body for boilerplate and keeps a scrap
+# of it: when it keeps less than this share of the page's prose, the balanced extraction
+# is used (2-5 % of article pages on the tuning sets), except on pages with this many linked
+# headings: teaser lists, where a short text is right and the second pass is wasted work.
+_PRECISION_MIN_PROSE_SHARE = 0.25
+_TEASER_PAGE_LINKED_HEADINGS = 8
+
+
+def _lost_the_body(document: Document | None, prose_words: int, structure: PageStructure
+                   ) -> bool:
+    if structure.linked_headings >= _TEASER_PAGE_LINKED_HEADINGS:
+        return False  # a page of teasers: little text is what precision should keep
+    words = len(document.text.split()) if isinstance(document, Document) and document.text else 0
+    return words < _PRECISION_MIN_PROSE_SHARE * prose_words
+
+
+def _trafilatura_options(options: ExtractionOptions, focus: str) -> Extractor:
+    extractor = Extractor(
+        output_format="python",
+        fast=not options.fallbacks,
+        precision=focus == "precision",
+        recall=focus == "recall",
+        comments=False,
+        with_metadata=True,
+        tables=True,
+        dedup=False,
+    )
+    # Short briefs are articles too: keep trafilatura from replacing a short body with the
+    # whole page's text ("baseline" extraction).
+    extractor.min_extracted_size = 50
+    extractor.min_output_size = 10
+    return extractor
 
 
 _HOST_NAME = re.compile(r"(www\.)?[\w-]+(\.[\w-]+)+", re.IGNORECASE)
@@ -186,12 +257,18 @@ def _focus(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return root
 
 
-def _mostly_link_text(text: str, root: lxml.html.HtmlElement) -> bool:
-    """True when most of the text's words are link texts: navigation or teaser headlines."""
+# Text whose words are this much on lines that are link texts is a list of links: teaser
+# headlines or navigation taken for text, whatever else the page shows.
+_MOSTLY_LINKED = 0.4
+
+
+def _linked_line_share(text: str, root: lxml.html.HtmlElement) -> float:
+    """The share of the text's words on lines that are the text of a link on the page:
+    navigation or teaser headlines taken for text."""
     link_texts = {" ".join(a.text_content().split()).lower() for a in root.iter("a")}
     words = linked = 0
     for line in text.splitlines():
         count = len(line.split())
         words += count
         linked += count if line.lower() in link_texts else 0
-    return linked >= 0.4 * words
+    return linked / words if words else 0.0

@@ -7,7 +7,6 @@ fill only what is missing. A field not found is None, never a guess from boilerp
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,12 +31,16 @@ class PageMetadata:
     description: str | None = None
     image: str | None = None
     language: str | None = None
+    #: What the page says it is: its og:type and JSON-LD @type values, lower-cased.
+    declared_types: frozenset[str] = frozenset()
 
 
 def read_metadata(root: HtmlElement) -> PageMetadata:
     """What the page's meta tags and JSON-LD say about the article."""
     meta = _meta_tags(root)
-    article: dict[str, Any] = next(_jsonld_articles(root), {})
+    objects = list(jsonld_objects(root))
+    article: dict[str, Any] = next(
+        (item for item in objects if _ARTICLE_TYPES.search(str(item.get("@type", "")))), {})
     return PageMetadata(
         is_article=bool(article) or meta.get("og:type", "").lower() == "article",
         headline=_text(article.get("headline")),
@@ -50,7 +53,16 @@ def read_metadata(root: HtmlElement) -> PageMetadata:
         or meta.get("og:description") or meta.get("description"),
         image=_image(article.get("image")) or meta.get("og:image"),
         language=_language(root),
+        declared_types=frozenset(
+            {t.lower() for item in objects for t in _types(item.get("@type"))}
+            | ({meta["og:type"].lower()} if meta.get("og:type") else set())),
     )
+
+
+def _types(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def site_name_from_title(root: HtmlElement, headline: str | None) -> str | None:
@@ -71,12 +83,6 @@ def _meta_tags(root: HtmlElement) -> dict[str, str]:
         if key and content:
             found.setdefault(key, content)
     return found
-
-
-def _jsonld_articles(root: HtmlElement) -> Iterator[dict[str, Any]]:
-    for item in jsonld_objects(root):
-        if _ARTICLE_TYPES.search(str(item.get("@type", ""))):
-            yield item
 
 
 def _text(value: Any) -> str | None:

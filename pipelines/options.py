@@ -40,6 +40,7 @@ def extraction_options(s: BaseSettings) -> ExtractionOptions:
         fallbacks=_read(s, "EXTRACTION_FALLBACKS", s.getbool),
         focus=str(s.get("EXTRACTION_FOCUS")),
         embeds_in_text=_read(s, "EXTRACTION_EMBEDS_IN_TEXT", s.getbool),
+        page_typing=_read(s, "EXTRACTION_PAGE_TYPING", s.getbool),
     ))
 
 

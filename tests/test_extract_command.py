@@ -60,3 +60,10 @@ def test_urls_are_fetched_under_the_egress_policy(tmp_path: Path) -> None:
     assert "169.254.169.254" not in {e.url.split("/")[2] for e in web.log}
     assert "private_address" in str(refused[0]["dropped"])  # not allowed: not fetched at all
     assert len([e for e in web.log if e.url.endswith("/story")]) == 1
+
+
+def test_a_page_that_is_not_an_article_says_why(tmp_path: Path) -> None:
+    product = PAGES / "types" / "product.html"
+    [record] = extract(str(product), cwd=tmp_path)
+    assert record["dropped"] == "not an article"
+    assert "declared_commerce=1" in record["evidence"]  # type: ignore[operator]

@@ -94,7 +94,7 @@ def test_dedup_and_storage_pipelines_store_one_story(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("setting", "value"), [
     ("DEDUP_MIN_OVERLAP", 1.5), ("DEDUP_NUM_PERM", 1), ("DEDUP_SEED", "abc"),
-    ("EXTRACTION_MIN_WORDS", 0), ("EXTRACTION_FOCUS", "speed"),
+    ("EXTRACTION_MIN_WORDS", 0), ("EXTRACTION_FOCUS", "speed"), ("EXTRACTION_PAGE_TYPING", "maybe"),
 ])
 def test_bad_settings_fail_at_startup_naming_the_setting(setting: str, value: Any) -> None:
     pipeline = DedupPipeline if setting.startswith("DEDUP") else ExtractionPipeline

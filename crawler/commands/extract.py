@@ -42,7 +42,7 @@ class Command(ScrapyCommand):
         return "PATH_OR_URL... (or - to read them from stdin)"
 
     def long_desc(self) -> str:
-        return f"{self.short_desc()}. Settings that matter: EGRESS_ALLOW (private addresses a URL may name), DOWNLOAD_MAXSIZE, EXTRACTION_MIN_WORDS."
+        return f"{self.short_desc()}. Settings that matter: EGRESS_ALLOW (private addresses a URL may name), DOWNLOAD_MAXSIZE, EXTRACTION_MIN_WORDS, EXTRACTION_PAGE_TYPING."
 
     def short_desc(self) -> str:
         return "Extract the article of saved pages (.html, .gz) or URLs, one JSON line each"
@@ -72,7 +72,10 @@ def extract_record(extractor: ArticleExtractor, url: str, body: bytes,
     html = decoded_html(HtmlResponse(url, body=body, headers={"Content-Type": content_type}))
     result = extractor.extract(html, url)
     if not isinstance(result, Extraction):
-        return {"url": url, "dropped": result.reason}
+        dropped: dict[str, Any] = {"url": url, "dropped": result.reason}
+        if result.evidence:
+            dropped["evidence"] = list(result.evidence)
+        return dropped
     link, credit = find_attribution(html, url, result.site)
     values = {**result.__dict__, "embeds": list(result.embeds), "url": url,
               "source_url": link.url if link else None,

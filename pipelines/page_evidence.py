@@ -1,0 +1,112 @@
+"""Structural measures of a parsed page, shared by extraction and page typing.
+
+Each reads the tree as parsed (before pruning) in one walk and knows nothing of templates:
+how much prose a page has, how much of its text is links, how its headings and blocks repeat.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+# Elements whose words are not the page's prose: code, navigation and chrome, links.
+_NOT_PROSE = frozenset(
+    "script style noscript template nav header footer aside form select button a".split()
+)
+
+
+def prose_words(root: HtmlElement) -> int:
+    """Words of the body outside links, navigation, header, footer, asides and forms: an
+    upper bound of what an article on this page can hold."""
+    body = root.find("body")
+    return _prose(body) if body is not None else 0
+
+
+def _prose(top: HtmlElement) -> int:
+    words, stack = 0, [top]  # a stack, not recursion: hostile pages nest thousands deep
+    while stack:
+        element = stack.pop()
+        words += len((element.text or "").split())
+        for child in element:
+            if isinstance(child.tag, str) and child.tag not in _NOT_PROSE:
+                stack.append(child)
+            words += len((child.tail or "").split())
+    return words
+
+
+# A money amount in running text: "$1,299", "€ 49", "19,99 €", "£5.50", "USD 20".
+_PRICE = re.compile(r"[$€£¥₹]\s?\d|\d\s?[€£]|\b(USD|EUR|GBP)\s?\d")
+
+
+@dataclass
+class PageStructure:
+    """Counts read off a parsed page in one walk, before any pruning."""
+
+    text_chars: int = 0
+    link_chars: int = 0
+    headings: int = 0
+    linked_headings: int = 0
+    long_paragraphs: int = 0
+    time_elements: int = 0
+    controls: int = 0
+    code_blocks: int = 0
+    h1: int = 0
+    prices: int = 0
+    #: schema.org types named in microdata (`itemtype`), lower-cased, without the URL prefix.
+    microdata_types: frozenset[str] = frozenset()
+
+
+# A paragraph this long is running prose.
+_LONG_PARAGRAPH_WORDS = 30
+
+
+def page_structure(root: HtmlElement) -> PageStructure:
+    """Counted with XPath where it can be: the walk happens in libxml2, and Python sees only
+    the elements it must measure (paragraphs and links)."""
+    body = root.find("body")
+    if body is None:
+        return PageStructure()
+    text = body.xpath("string()")
+    return PageStructure(
+        text_chars=len("".join(text.split())),
+        link_chars=sum(len("".join(a.text_content().split())) for a in body.iter("a")),
+        headings=int(body.xpath("count(.//h2|.//h3|.//h4)")),
+        linked_headings=int(body.xpath(
+            "count((.//h2|.//h3|.//h4)[.//a or parent::a])")),
+        long_paragraphs=sum(len(p.text_content().split()) >= _LONG_PARAGRAPH_WORDS
+                            for p in body.iter("p")),
+        time_elements=int(body.xpath("count(.//time)")),
+        controls=int(body.xpath("count(.//input|.//button|.//select|.//textarea)")),
+        code_blocks=int(body.xpath("count(.//pre|.//code)")),
+        h1=int(body.xpath("count(.//h1)")),
+        prices=len(_PRICE.findall(text[:200_000])),
+        microdata_types=frozenset(
+            t.rstrip("/").rsplit("/", 1)[-1].lower()
+            for value in body.xpath(".//@itemtype") for t in str(value).split()),
+    )
+
+
+# How much text around the headline is read for a dateline or byline.
+_BEFORE_TITLE_CHARS = 300
+_AFTER_TITLE_CHARS = 500
+
+
+def headline_surroundings(root: HtmlElement) -> str:
+    """The text just before and after the page's first <h1>, where articles put their date
+    and byline; "" when the page has no h1."""
+    headline = next(root.iter("h1"), None)
+    if headline is None:
+        return ""
+    block, title = headline, " ".join(headline.text_content().split())
+    for _ in range(3):  # the headline's header block, not the whole page
+        parent = block.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        block = parent
+    text = " ".join(block.text_content().split())
+    at = text.find(title) if title else -1
+    if at < 0:
+        return text[:_AFTER_TITLE_CHARS]
+    return text[max(0, at - _BEFORE_TITLE_CHARS): at + len(title) + _AFTER_TITLE_CHARS]
