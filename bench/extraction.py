@@ -85,7 +85,7 @@ def same_title(predicted: str | None, truth: str) -> bool:
 
 def same_author(predicted: str | None, truth: str) -> bool:
     def names(value: str) -> set[str]:
-        return {_words(n) for n in re.split(r",|;|&|\band\b", value, flags=re.I) if n.strip()}
+        return {_words(n) for n in re.split(r",|;|&|\band\b", value, flags=re.IGNORECASE) if n.strip()}
     return predicted is not None and names(predicted) == names(truth)
 
 

@@ -27,10 +27,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from extraction import Case, dataset_cases, synd_cases  # noqa: E402
+from extraction import Case, dataset_cases, synd_cases
 
-from pipelines.extraction import ArticleExtractor, ExtractionOptions, Reading  # noqa: E402
-from pipelines.page_type import MODEL_FILE, page_features  # noqa: E402
+from pipelines.extraction import ArticleExtractor, ExtractionOptions, Reading
+from pipelines.page_type import MODEL_FILE, page_features
 
 L2 = 1.0
 FOLDS = 5

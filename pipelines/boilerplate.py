@@ -106,7 +106,7 @@ def find_embeds(root: HtmlElement, remove: bool) -> list[str]:
 def prune_page(root: HtmlElement) -> None:
     """Remove teaser lists and boilerplate blocks from a parsed page, in place (after
     drop_link_farms)."""
-    prose_shapes: dict[tuple[HtmlElement, str], bool] = {}
+    prose_classes: dict[HtmlElement, set[str]] = {}
     for element in list(root.iter("*")):
         if element.getparent() is None or not isinstance(element.tag, str):
             continue
@@ -114,7 +114,7 @@ def prune_page(root: HtmlElement) -> None:
         # block goes only when it is not prose (short or mostly links) and no sibling of
         # its class is (a page builder wraps each paragraph of an article alike).
         if _is_boilerplate_block(element) and not _holds_prose(element) \
-                and not _sibling_holds_prose(element, prose_shapes):
+                and not _sibling_holds_prose(element, prose_classes):
             element.drop_tree()
     headings_in: dict[HtmlElement, int] = {}  # per teaser item, counted once
     for heading in list(root.iter(*_HEADINGS)):
@@ -209,19 +209,17 @@ def _is_boilerplate_block(element: HtmlElement) -> bool:
 
 
 def _sibling_holds_prose(element: HtmlElement,
-                         prose_shapes: dict[tuple[HtmlElement, str], bool]) -> bool:
+                         prose_classes: dict[HtmlElement, set[str]]) -> bool:
     # A wrapper that is its parent's only child takes the parent's place among its siblings.
-    while (parent := element.getparent()) is not None and len(parent) == 1 \
-            and parent.tag not in ("body", "html"):
-        element = parent
-    name = str(element.get("class") or "")
+    while (parent := element.getparent()) is not None and parent.tag not in ("body", "html") \
+            and element.getprevious() is None and element.getnext() is None:
+        element = parent  # (len(parent) would count all the siblings, at every step)
     if parent is None:
         return False
-    if (parent, name) not in prose_shapes:
-        prose_shapes[(parent, name)] = any(
-            _holds_prose(sibling) for sibling in parent
-            if sibling is not element and str(sibling.get("class") or "") == name)
-    return prose_shapes[(parent, name)]
+    if parent not in prose_classes:  # each parent's children are read once: linear
+        prose_classes[parent] = {str(child.get("class") or "") for child in parent
+                                 if isinstance(child.tag, str) and _holds_prose(child)}
+    return str(element.get("class") or "") in prose_classes[parent]
 
 
 def _holds_prose(element: HtmlElement) -> bool:

@@ -64,7 +64,8 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 # A byline: "By Jane Doe", "Von ...", "Par ...", "Por ...", "Di ...", "Door ...".
-_BYLINE = re.compile(r"\b(by|von|par|por|di|door|written by|posted by|autor|author)\s*:?\s+\w", re.I)
+_BYLINE = re.compile(
+    r"\b(by|von|par|por|di|door|written by|posted by|autor|author)\s*:?\s+\w", re.IGNORECASE)
 _SENTENCE_END = ('.', '!', '?', '"', '”', '»', ':')
 
 

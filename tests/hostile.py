@@ -167,4 +167,6 @@ def page_bombs() -> dict[str, str]:
         "3 MB head": f"<html><head><script>var x = '{'z' * 3_000_000}';</script><title>Council plan</title>"
                      f"</head><body>{story}</body></html>",
         "1 MB punctuation line": f"<html><body>{story}<p>{'!' * 1_000_000}</p></body></html>",
+        "40k blocks named like ads": f"<html><body>{story}" + "".join(
+            f'<div class="promo-{i}">x</div>' for i in range(40_000)) + "</body></html>",
     }
