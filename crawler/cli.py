@@ -23,13 +23,16 @@ commands:
   extract    the article of saved pages (.html, .gz) or URLs, one JSON line each ('-': stdin)
   dedup      merge the copies in a corpus you have: dedup INPUT -o OUTPUT (.jsonl, .csv,
              .parquet; --text-field, --id-field, --url-field, --published-field)
+  desk       the story desk of crawl workers sharing a Redis server: -s REDIS_URL=URL
+             (assigns their articles to stories and writes the store; README: scaling out)
   demo       serve the bundled sample web on 127.0.0.1, crawl it and print its stories
 
 `copydesk COMMAND --help` lists a command's options and the settings that matter.
 """
 # copydesk command -> the Scrapy command that does it (and the arguments it always gets).
 COMMANDS = {"crawl": ["crawl", "news"], "schedule": ["schedule"], "export": ["export"],
-            "stories": ["stories"], "dedup": ["dedup"], "extract": ["extract"]}
+            "stories": ["stories"], "dedup": ["dedup"], "extract": ["extract"],
+            "desk": ["desk"]}
 
 
 def main(argv: list[str] | None = None) -> None:

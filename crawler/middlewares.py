@@ -22,6 +22,7 @@ from twisted.internet.error import DNSLookupError
 
 from crawler.egress import EgressPolicy, EgressRefused, literal_address
 from crawler.items import NoArticle, Page
+from crawler.redis_frontier import carried_over
 from crawler.urls import is_site_page
 from pipelines.crawl_state import (
     is_newer,
@@ -133,7 +134,7 @@ class EgressResolver(CachingThreadedResolver):
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
         return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), EgressPolicy(allow))
 
-    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
         def check(address: str) -> str:
             try:
                 self.policy.check_resolved(name, address)
@@ -233,7 +234,8 @@ class IncrementalCrawlMiddleware:
                     if stats:
                         stats.inc_value("incremental/unfetched_source_followed")
                     return request.replace(url=source, priority=10, meta={
-                        "source_hops": 1, "lastmod": None, "via_source": request.meta.get("source")})
+                        **carried_over(request.meta), "source_hops": 1, "lastmod": None,
+                        "via_source": request.meta.get("source")})
                 title, cited = self._stored_facts(request.url)
                 raise SkippedRequest(f"stored already: {request.url}", title, cited)
             if stats:

@@ -29,9 +29,12 @@ def summary_lines(stats: Mapping[str, Any]) -> list[str]:
         errors["store writes"] = int(stats["storage/errors"])
     refused = sum(total("egress/refused/").values())
     per_source = _per_source(stats)
+    if "handoff/articles" in stats:  # a worker: the story desk stores
+        kept = f"{int(stats['handoff/articles']):,} articles handed to the story desk"
+    else:
+        kept = f"{sum(stored.values()):,} articles stored ({listed(stored)})"
     return [
-        f"summary: {fetched:,} pages fetched in {seconds:,.0f} s{rate}; "
-        f"{sum(stored.values()):,} articles stored ({listed(stored)})",
+        f"summary: {fetched:,} pages fetched in {seconds:,.0f} s{rate}; {kept}",
         f"  stories: {int(stats.get('dedup/new_story', 0)):,} new, "
         f"{int(stats.get('dedup/joined_story', 0)):,} copies joined to stories",
         f"  dropped: {listed(total('extraction/dropped/'))}",

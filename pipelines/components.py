@@ -9,7 +9,6 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
 
 from itemadapter import ItemAdapter
@@ -18,13 +17,14 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ARTICLE_FIELDS, Article, NoArticle, Page
+from pipelines.credits import find_credit
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, Rejection
 from pipelines.options import dedup_options, extraction_options
-from pipelines.credits import find_credit
 from pipelines.sources import find_attribution
 from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreError, open_store
 from pipelines.store_lock import StoreLock
+from pipelines.story_desk import OpenedIndex, load_index, open_index
 from pipelines.time_limit import PageTimeLimit, PageTimeout
 
 logger = logging.getLogger(__name__)
@@ -152,31 +152,21 @@ class DedupPipeline:
         settings = self.crawler.settings
         if not settings.getbool("STORAGE_ENABLED"):
             return
-        path = settings.get("STORAGE_SQLITE_PATH")
         # The store keeps what the index does not hold in memory: it stays open for reads.
-        self.backend = backend = SQLiteIndexBackend(open_store(path), path)
-        self.index = StoryIndex(self.options, archive=backend)
-        keys_current = backend.check(self.options.fingerprint(), self.index.derived_scheme)
-        days = settings.getint("DEDUP_RETENTION_DAYS")
-        since = (datetime.now(UTC) - timedelta(days=days)).isoformat() if days > 0 else None
+        opened = open_index(settings.get("STORAGE_SQLITE_PATH"), self.options,
+                            settings.getint("DEDUP_RETENTION_DAYS"))
+        self.index, self.backend = opened.index, opened.backend
         # A large index takes seconds to load: fetching starts meanwhile, and the first
         # article waits for the load in process_item.
         loader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="story-index")
-        self.loading = loader.submit(self._load, backend, since, keys_current)
+        self.loading = loader.submit(self._load, opened)
         loader.shutdown(wait=False)
         loop = asyncio.get_event_loop()
         self.loading.add_done_callback(
             lambda done: loop.call_soon_threadsafe(self._report_load_error, done))
 
-    def _load(self, backend: SQLiteIndexBackend, since: str | None, keys_current: bool) -> None:
-        started = time.monotonic()
-        computed = self.index.load(backend.load(seen_since=since, bands=keys_current))
-        if computed or not keys_current:
-            logger.info("story index: band keys computed for %d stored pages", len(computed))
-            backend.save(computed, derived_scheme=self.index.derived_scheme)
-        self.stories_before = set(self.index.story_ids())
-        logger.info("story index: %d pages loaded from %s in %.1f s", len(self.index),
-                    backend.path, time.monotonic() - started)
+    def _load(self, opened: OpenedIndex) -> None:
+        self.stories_before = load_index(opened)
 
     def _report_load_error(self, loading: concurrent.futures.Future[None]) -> None:
         error = loading.exception()

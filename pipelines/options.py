@@ -64,7 +64,7 @@ def check_settings(s: BaseSettings) -> None:
     """Raise SettingsError for any setting that would otherwise fail once the crawl runs."""
     extraction_options(s)
     dedup_options(s)
-    for name in ("DOWNLOAD_TIMEOUT", "STORAGE_LOCK_TIMEOUT"):
+    for name in ("DOWNLOAD_TIMEOUT", "STORAGE_LOCK_TIMEOUT", "FRONTIER_LEASE_SECONDS"):
         if _read(s, name, s.getfloat) <= 0:
             raise SettingsError(f"bad setting {name}: must be more than 0, got {s.get(name)!r}")
     for name in ("EXTRACTION_PAGE_TIMEOUT", "CRAWL_SHUTDOWN_GRACE", "DOWNLOAD_DELAY"):
@@ -78,14 +78,14 @@ def check_settings(s: BaseSettings) -> None:
         if _read(s, name, s.getint) < 0:
             raise SettingsError(f"bad setting {name}: must be 0 or more, got {s.get(name)!r}")
     for name in ("CRAWL_MAX_LINKS_PER_PAGE", "CRAWL_MAX_PAGES_PER_SITE", "CONCURRENT_REQUESTS",
-                 "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS"):
+                 "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS", "HANDOFF_MAX_BACKLOG"):
         if _read(s, name, s.getint) < 1:
             raise SettingsError(f"bad setting {name}: must be 1 or more, got {s.get(name)!r}")
 
 
 #: Prefixes of Copydesk's own settings: a name with one of them must be a known setting.
 PROJECT_PREFIXES = ("CRAWL_", "EXTRACTION_", "SOURCELINK_", "DEDUP_", "STORAGE_", "INCREMENTAL_",
-                    "EGRESS_")
+                    "EGRESS_", "FRONTIER_", "HANDOFF_")
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -227,3 +227,18 @@ STORAGE_SQLITE_PATH = "copydesk.db"
 # store's write lock; then the write fails and the crawl stops (finish reason store_failed,
 # exit status 1), and the next run fetches the pages that were not stored.
 STORAGE_LOCK_TIMEOUT = 60.0
+
+# --- Scale-out: crawl workers and one story desk (crawler.scale_out) ---------------------
+# A Redis server (redis://host:port/db) shared by crawl workers and the story desk. Set, a
+# crawl is a worker: its frontier is in Redis (several workers fetch each page once) and
+# its articles go to `copydesk desk`, which assigns stories and writes the store for all of
+# them. Empty: one process crawls, assigns stories and stores (the default).
+REDIS_URL = ""
+ADDONS = {"crawler.scale_out.RedisWorker": 0}
+# A request a worker took from the shared frontier is given back to the queue when its
+# worker has not renewed it for this many seconds (the worker was killed); live workers
+# renew theirs every quarter of it. Longer than a page's time in one worker is not needed.
+FRONTIER_LEASE_SECONDS = 120.0
+# A worker waits while more than this many articles wait for the desk in Redis, so a desk
+# that is down or slow does not fill Redis's memory (about 5-20 KB an article).
+HANDOFF_MAX_BACKLOG = 20000

@@ -23,6 +23,7 @@ from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 
 from crawler.summary import summary_lines
+from pipelines.handoff import HandoffError, connect
 from pipelines.options import check_setting_names, check_settings, dedup_options
 from pipelines.storage import SQLiteIndexBackend, StoreError, check_store, open_store
 from pipelines.store_lock import StoreLock
@@ -32,7 +33,7 @@ _KEY_SETTINGS = (
     "STORAGE_SQLITE_PATH", "CRAWL_SOURCE_HOPS", "CRAWL_DISCOVER_ORIGINALS",
     "CRAWL_MAX_LINKS_PER_PAGE", "CRAWL_MAX_PAGES_PER_SITE", "CRAWL_STATS_FILE",
     "EGRESS_ALLOW", "EXTRACTION_MIN_WORDS", "EXTRACTION_PAGE_TYPING", "DEDUP_MIN_OVERLAP", "DEDUP_RETENTION_DAYS",
-    "INCREMENTAL_ENABLED", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
+    "INCREMENTAL_ENABLED", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "REDIS_URL",
 )
 
 
@@ -76,10 +77,13 @@ class Command(ScrapyCrawlCommand):
             check_settings(self.settings)
             if check is not None:
                 check(**opts.spargs)
-            if self.settings.getbool("STORAGE_ENABLED"):
+            if self.settings.get("REDIS_URL"):
+                # A worker: the desk holds the store; the shared Redis must answer now.
+                connect(self.settings.get("REDIS_URL")).close()
+            elif self.settings.getbool("STORAGE_ENABLED"):
                 # Held for the whole crawl (the storage stage joins this hold).
                 self.store_lock = prepare_store(self.settings)
-        except (ValueError, StoreError) as exc:
+        except (ValueError, StoreError, HandoffError) as exc:
             self._fail(str(exc))
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -148,6 +152,8 @@ def crawl_problem(stats: dict[str, Any]) -> str | None:
     if stats.get("finish_reason") == "store_failed" or stats.get("storage/errors"):
         return (f"the store failed; {not_stored} article(s) were not stored and will be "
                 "fetched again by the next run (see the log)")
-    if stats.get("finish_reason") == "finished" and not stats.get("crawl/start_pages_ok"):
+    worker = "handoff/articles" in stats  # its start pages may be another worker's to fetch
+    if stats.get("finish_reason") == "finished" and not stats.get("crawl/start_pages_ok") \
+            and not worker:
         return "none of the start pages, feeds or sitemaps could be fetched (see the log)"
     return None

@@ -1,0 +1,91 @@
+"""The story desk: assigns articles to stories and stores them, one at a time.
+
+A crawl does this in its dedup and storage stages; when several crawl workers share a
+frontier, one desk process does it for all of them (`copydesk desk`), so story decisions
+stay sequential and every worker's articles meet the same index. Both open the index the
+same way: its stored band keys are loaded, not recomputed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
+from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class OpenedIndex:
+    """A story index backed by the store, not loaded yet (see load_index)."""
+
+    index: StoryIndex
+    backend: SQLiteIndexBackend
+    keys_current: bool  # stored band keys were made with these settings
+    seen_since: str | None  # the retention window's start (ISO 8601), None: every story
+
+
+def open_index(path: str, options: DedupOptions, retention_days: int) -> OpenedIndex:
+    """Open the store's story index, refusing one built with other parameters.
+
+    Raises:
+        StoreError: naming the file and what to do.
+    """
+    backend = SQLiteIndexBackend(open_store(path), path)
+    index = StoryIndex(options, archive=backend)
+    keys_current = backend.check(options.fingerprint(), index.derived_scheme)
+    since = (datetime.now(UTC) - timedelta(days=retention_days)).isoformat() \
+        if retention_days > 0 else None
+    return OpenedIndex(index, backend, keys_current, since)
+
+
+def load_index(opened: OpenedIndex) -> set[str]:
+    """Load the stored pages of the retention window; band keys missing or made under
+    other settings are computed and saved. Returns the ids of the stories loaded."""
+    started = time.monotonic()
+    index, backend = opened.index, opened.backend
+    computed = index.load(backend.load(seen_since=opened.seen_since, bands=opened.keys_current))
+    if computed or not opened.keys_current:
+        logger.info("story index: band keys computed for %d stored pages", len(computed))
+        backend.save(computed, derived_scheme=index.derived_scheme)
+    logger.info("story index: %d pages loaded from %s in %.1f s", len(index), backend.path,
+                time.monotonic() - started)
+    return set(index.story_ids())
+
+
+@dataclass(frozen=True)
+class Filed:
+    outcome: str  # "new", "updated" or "unchanged" (ArticleStore.write)
+    new_story: bool
+
+
+class StoryDesk:
+    """Files article records (the output schema plus `aliases`, `source_name`) into
+    stories and the store, in the order given."""
+
+    def __init__(self, index: StoryIndex, store: ArticleStore) -> None:
+        self.index = index
+        self.store = store
+        self.counts: Counter[str] = Counter()
+
+    def file(self, record: dict[str, Any]) -> Filed:
+        """Assign the article its story and store both, in one transaction."""
+        facts = PageFacts(record.get("published"), record.get("source_url"), record.get("site"),
+                          record.get("credited_to"),
+                          on_crawled_site=record.get("source_name") is not None)
+        assignment, changed = self.index.add(record["url"], record["text"], facts,
+                                             record.get("aliases") or ())
+        row = {**record, "story_id": assignment.story_id,
+               "canonical_url": assignment.canonical.url, "similarity": assignment.similarity}
+        outcome = self.store.write(row, assignment.merged, assignment.canonical.reason,
+                                   assignment.previous_canonical, changed)
+        self.counts["new_stories" if assignment.new_story else "joined_stories"] += 1
+        self.counts[f"articles_{outcome}"] += 1
+        self.counts["stories_merged"] += len(assignment.merged)
+        return Filed(outcome, assignment.new_story)
