@@ -21,14 +21,16 @@ DESK_FIELDS = ("aliases", "source_name")
 
 class HandoffPipeline:
     """Hands each article to the story desk through the Redis stream (in place of the dedup
-    and storage stages; see crawler.scale_out). When the desk falls behind by more than
-    HANDOFF_MAX_BACKLOG articles, the worker waits instead of filling Redis's memory."""
+    and storage stages; see crawler.scale_out). While HANDOFF_MAX_BACKLOG articles wait for
+    the desk, the worker waits too, instead of filling Redis's memory."""
 
     def __init__(self, crawler: Crawler, url: str, max_backlog: int) -> None:
         self.crawler = crawler
         self.url = url
         self.max_backlog = max_backlog
         self.stream: ArticleStream | None = None
+        self.backlog = 0  # articles waiting for the desk, as last seen
+        self._one_at_a_time = asyncio.Lock()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -39,6 +41,7 @@ class HandoffPipeline:
 
     def open_spider(self) -> None:
         self.stream = ArticleStream(connect(self.url))
+        self.backlog = self.stream.length()
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("handoff/articles", 0)  # says: a worker's crawl
 
@@ -47,14 +50,15 @@ class HandoffPipeline:
             return item
         record = {k: v for k, v in ItemAdapter(item).asdict().items()
                   if k in ARTICLE_FIELDS or k in DESK_FIELDS}
-        backlog = self.stream.send(record)
         stats = self.crawler.stats
+        async with self._one_at_a_time:  # items run concurrently: the bound holds for all
+            while self.backlog >= self.max_backlog:
+                if stats is not None:
+                    stats.inc_value("handoff/waits")
+                await asyncio.sleep(1.0)
+                self.backlog = self.stream.length()
+            self.backlog = self.stream.send(record)
         if stats is not None:
             stats.inc_value("handoff/articles")
-        while backlog > self.max_backlog:
-            if stats is not None:
-                stats.inc_value("handoff/waits")
-            await asyncio.sleep(1.0)
-            backlog = self.stream.length()
         item.html, item.markup = "", None
         return item

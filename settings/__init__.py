@@ -239,6 +239,6 @@ ADDONS = {"crawler.scale_out.RedisWorker": 0}
 # worker has not renewed it for this many seconds (the worker was killed); live workers
 # renew theirs every quarter of it. Longer than a page's time in one worker is not needed.
 FRONTIER_LEASE_SECONDS = 120.0
-# A worker waits while more than this many articles wait for the desk in Redis, so a desk
-# that is down or slow does not fill Redis's memory (about 5-20 KB an article).
+# A worker waits while this many articles wait for the desk in Redis, so a desk that is
+# down or slow does not fill Redis's memory (about 5-20 KB an article).
 HANDOFF_MAX_BACKLOG = 20000

@@ -192,6 +192,25 @@ def test_a_rerun_fetching_originals_in_place_of_stored_copies_ends(
     assert set(read_store(tmp_path / "store.db")["articles"]) == set(first_crawl["articles"])
 
 
+def test_a_worker_waits_while_the_desk_is_behind_and_loses_nothing(
+        first_crawl: dict[str, Any], web: Any, redis_url: str, tmp_path: Path) -> None:
+    _, server, _ = web
+    crawling = worker(server, tmp_path, redis_url, "w1", "HANDOFF_MAX_BACKLOG=3")
+    stream = ArticleStream(redis.Redis.from_url(redis_url))
+    deadline = time.monotonic() + 60
+    while stream.length() < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)
+    assert stream.length() == 3, "the worker went on handing articles over past the bound"
+    assert crawling.poll() is None
+    the_desk = desk(tmp_path, redis_url)
+    finished(crawling)
+    finished(the_desk)
+    stats = json.loads((tmp_path / "w1.json").read_text())
+    assert stats["handoff/waits"] > 0
+    assert set(read_store(tmp_path / "store.db")["articles"]) == set(first_crawl["articles"])
+
+
 def test_a_second_desk_or_a_plain_crawl_on_the_desks_store_is_refused(
         web: Any, redis_url: str, tmp_path: Path) -> None:
     _, server, _ = web
