@@ -21,6 +21,7 @@ from pathlib import Path
 from crawl_runner import ROOT
 
 _TEXT_NODE = re.compile(r">([^<]+)<")
+_REFERENCE = re.compile(r"(&#?\w+;)")
 _SCRIPT_OR_STYLE = re.compile(r"(<(script|style)\b.*?</\2>)", re.DOTALL | re.IGNORECASE)
 
 
@@ -67,7 +68,12 @@ def _rotate_visible_text(html: str, copy: int) -> str:
 
     def rotate(match: re.Match[str]) -> str:
         text = match.group(1)
-        return match.group(0) if "://" in text or "&" in text else f">{text.translate(table)}<"
+        if "://" in text:
+            return match.group(0)
+        # Letters between character references ("&#8217;", "&amp;") rotate; the references
+        # stay whole. (Skipping such text nodes left most paragraphs alike in every copy.)
+        parts = _REFERENCE.split(text)
+        return ">" + "".join(p if i % 2 else p.translate(table) for i, p in enumerate(parts)) + "<"
 
     parts = _SCRIPT_OR_STYLE.split(html)
     out = []

@@ -234,13 +234,17 @@ def main() -> None:
                         help="share of the run done when a worker or the desk is killed")
     parser.add_argument("--index-pages", type=int, default=100_000)
     parser.add_argument("--skip-kills", action="store_true", help="no kill runs")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="work in DIR (must not exist) and keep the stores and logs")
     args = parser.parse_args()
     if args.copies < 1 or args.workers < 1 or not 0 < args.kill_at < 1 or args.index_pages < 1:
         parser.error("--copies, --workers and --index-pages must be 1 or more, --kill-at in (0, 1)")
     if not (args.web / "web.json").is_file():
         parser.error(f"{args.web} is not a sample web (no web.json)")
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"--keep {args.keep}: already exists")
     with tempfile.TemporaryDirectory(prefix="copydesk-scale-") as tmp:
-        workdir = Path(tmp)
+        workdir = Path(tmp) if args.keep is None else args.keep
         web = build_big_web(args.web, workdir / "web", args.copies)
         redis_server, redis_url, version = start_redis(workdir)
         try:
