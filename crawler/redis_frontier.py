@@ -183,9 +183,7 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
         # The engine asks a scheduler that has pending requests but returned none again
         # every 5 s; here the queue fills from other workers too: ask more often.
         self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = _POLL_SECONDS
-        requeued = self.queue.requeue_expired()
-        if requeued:
-            logger.info("frontier: %d requests of stopped workers queued again", requeued)
+        self._count_requeued(self.queue.requeue_expired())
         self.timer = task.LoopingCall(self._tend_leases)
         self.timer.start(max(self.lease_seconds / 4, 0.5), now=False)
 
@@ -208,8 +206,11 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
         except Exception as exc:  # noqa: BLE001 -- a Redis outage: said, retried next tick
             logger.warning("frontier: cannot renew leases in Redis: %s", exc)
             return
+        self._count_requeued(requeued)
+
+    def _count_requeued(self, requeued: int) -> None:
         if requeued:
-            logger.info("frontier: %d requests of a stopped worker queued again", requeued)
+            logger.info("frontier: %d requests of stopped workers queued again", requeued)
             if self.stats:
                 self.stats.inc_value("frontier/requeued_after_lease", requeued)
 

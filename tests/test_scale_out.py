@@ -34,6 +34,20 @@ def web(tmp_path: Path) -> Iterator[tuple[Path, SampleWebServer, Path]]:
     yield from served_web(tmp_path, validators=True)
 
 
+_RUNNING: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left() -> Iterator[None]:
+    """A test that fails while workers or a desk run does not leave them running."""
+    yield
+    while _RUNNING:
+        process = _RUNNING.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def scrapy(*args: str) -> list[str]:
     return [sys.executable, "-m", "scrapy.cmdline", *args]
 
@@ -60,6 +74,7 @@ def started(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Po
         process = subprocess.Popen(command, cwd=ROOT, env=env, text=True,
                                    stdout=output, stderr=subprocess.STDOUT)
     process.log = log  # type: ignore[attr-defined]
+    _RUNNING.append(process)
     return process
 
 
@@ -157,6 +172,8 @@ def test_a_worker_killed_mid_crawl_loses_no_request(first_crawl: dict[str, Any],
 
     report = finished(worker(server, tmp_path, redis_url, "rescuer", lease))
     assert "queued again" in report
+    rescued = json.loads((tmp_path / "rescuer.json").read_text())
+    assert rescued["frontier/requeued_after_lease"] >= 1
     finished(the_desk)
     store = read_store(tmp_path / "store.db")
     assert set(store["articles"]) == set(first_crawl["articles"])
