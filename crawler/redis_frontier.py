@@ -156,6 +156,7 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
         self.held: Counter[str] = Counter()  # lease -> requests of it still in process
         self.crawler: Crawler | None = None
         self.timer: task.LoopingCall | None = None
+        self.headlines: SharedHeadlines | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisFrontier:
@@ -178,8 +179,8 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
 
         scraper.enqueue_scrape = enqueue_scrape  # type: ignore[method-assign]
         if isinstance(getattr(spider, "headlines", None), HeadlineMatcher):
-            shared = SharedHeadlines(self.server, self.queue.key, spider.headlines)  # type: ignore[attr-defined]
-            setattr(spider, "headlines", shared)  # noqa: B010 -- the news spider's attribute
+            self.headlines = SharedHeadlines(self.server, self.queue.key, spider.headlines)  # type: ignore[attr-defined]
+            setattr(spider, "headlines", self.headlines)  # noqa: B010 -- the news spider's
         # The engine asks a scheduler that has pending requests but returned none again
         # every 5 s; here the queue fills from other workers too: ask more often.
         self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = _POLL_SECONDS
@@ -194,10 +195,16 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
         return result
 
     def _done(self, lease: str) -> None:
-        self.held[lease] -= 1
-        if self.held[lease] <= 0:
-            del self.held[lease]
+        if self._let_go(lease):
             self.queue.release(lease)
+
+    def _let_go(self, lease: str) -> bool:
+        """One request of the lease is done; True when none is left (the lease ends)."""
+        self.held[lease] -= 1
+        if self.held[lease] > 0:
+            return False
+        del self.held[lease]
+        return True
 
     def _tend_leases(self) -> None:
         try:
@@ -229,12 +236,8 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
                 self.held[parent] += 1
             self.local.append(request)
             return True
-        ended = None  # the lease this request continued, when nothing else holds it
-        if lease is not None:
-            self.held[lease] -= 1
-            if self.held[lease] <= 0:
-                del self.held[lease]
-                ended = lease
+        # A continued lease ends with the push when nothing else of it is in process.
+        ended = lease if lease is not None and self._let_go(lease) else None
         self.queue.push_encoded(data, request.priority, release=ended)
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
@@ -276,7 +279,8 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
         if drained and reason == "finished":
             self.df.clear()
             self.queue.clear()
-            SharedHeadlines(self.server, self.queue.key, HeadlineMatcher()).clear()
+            if self.headlines is not None:
+                self.headlines.clear()
             logger.info("frontier: the run is complete; its fingerprints are cleared")
         elif len(self.queue) or self.queue.leases():
             logger.info("frontier: %d requests queued and %d leased stay in Redis for the "
