@@ -2,12 +2,14 @@
 
     python bench/scale.py [--web ../shared/bench/synd-dev] [--copies 9] [--workers 2]
                           [--kill-at 0.3] [--index-pages 100000] [--skip-kills]
+                          [--store sqlite|postgresql] [--keep DIR]
 
 - single: `scrapy crawl news` of the generated web (bench/bigweb.py; 9 copies of synd-dev are
   ~11,100 pages) into one store, twice: how far two single runs' stories differ (pages
   arrive in another order each time) is the reference for the scaled run's.
 - scaled: a redis-server of its own on loopback, `copydesk desk` and `--workers` workers
-  (`scrapy crawl news -s REDIS_URL=...`) on the same web: story grouping (pairwise F1
+  (`scrapy crawl news -s REDIS_URL=...`) on the same web, sharing a store file, or with
+  `--store postgresql` a database of a PostgreSQL server of its own: story grouping (pairwise F1
   between the two stores' stories) and canonical URLs compared with the single run, GETs
   per URL counted at the web's server (robots.txt aside: each worker reads a site's rules),
   wall time from the first process's start to the desk's last article.
@@ -16,11 +18,12 @@
 - desk kill: the same, the desk killed with SIGKILL once `--kill-at` of the articles are
   stored and started again; articles missing.
 - index: a store of `--index-pages` synthetic indexed pages (bench/speed.py), loaded as the
-  desk loads it: seconds (per million) and the resident memory it adds per page.
+  desk loads it: seconds (per million) and the resident memory it adds per page; from an
+  SQLite file, and (`*_postgresql`) from PostgreSQL when its server can be started here.
 
 Last line JSON: pair_f1_vs_single, canonical_agreement, duplicate_fetches, speedup,
 lost_after_worker_kill, lost_after_desk_kill, ram_kb_per_indexed_page, startup_s_per_million,
-servers, and the figures behind them.
+their *_postgresql twins, store, servers, and the figures behind them.
 """
 
 from __future__ import annotations
@@ -28,10 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -45,30 +45,9 @@ from bigweb import build_big_web
 from crawl_runner import ROOT
 
 from crawler.sampleweb.server import SampleWebServer
-
-
-def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        sys.exit("error: redis-server is not installed (apt-get install redis-server)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(workdir)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            version = client.info("server")["redis_version"]
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    else:
-        sys.exit("error: redis-server did not start")
-    return server, f"redis://127.0.0.1:{port}/0", f"redis-server {version}"
+from pipelines.databases import DatabaseError, StoreError, StoreLocation
+from pipelines.storage import open_store
+from tests.servers import Server, ServerUnavailable, new_database, start_postgres, start_redis
 
 
 def scrapy(*args: str) -> list[str]:
@@ -78,9 +57,10 @@ def scrapy(*args: str) -> list[str]:
 class Run:
     """The processes of one scaled run, logging to files in `workdir`."""
 
-    def __init__(self, web: Path, workdir: Path, redis_url: str, proxy_url: str) -> None:
+    def __init__(self, web: Path, workdir: Path, redis_url: str, proxy_url: str,
+                 store: str) -> None:
         self.web, self.workdir, self.redis_url, self.proxy_url = web, workdir, redis_url, proxy_url
-        self.store = workdir / "store.db"
+        self.store = store  # a file path or a PostgreSQL URL (STORE_URL takes either)
         self.workers: list[subprocess.Popen[bytes]] = []
 
     def _start(self, command: list[str], name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -89,13 +69,13 @@ class Run:
 
     def desk(self) -> subprocess.Popen[bytes]:
         return self._start(scrapy("desk", "-s", f"REDIS_URL={self.redis_url}",
-                                  "-s", f"STORAGE_SQLITE_PATH={self.store}",
+                                  "-s", f"STORE_URL={self.store}",
                                   "--exit-when-idle", "20"), "desk", dict(os.environ))
 
     def worker(self, name: str) -> subprocess.Popen[bytes]:
         process = self._start(
             scrapy("crawl", "news", "-a", f"start_file={self.web / 'start_urls.txt'}",
-                   "-s", f"REDIS_URL={self.redis_url}", "-s", f"STORAGE_SQLITE_PATH={self.store}",
+                   "-s", f"REDIS_URL={self.redis_url}", "-s", f"STORE_URL={self.store}",
                    "-s", "LOG_LEVEL=INFO", "-s", "FRONTIER_LEASE_SECONDS=10",
                    "-s", f"CRAWL_STATS_FILE={self.workdir / f'{name}.json'}"),
             name, {**os.environ, "http_proxy": self.proxy_url, "no_proxy": ""})
@@ -103,9 +83,9 @@ class Run:
         return process
 
 
-def stored(store: Path) -> dict[str, tuple[str, str]]:
+def stored(store: str | Path) -> dict[str, tuple[str, str]]:
     """URL -> (story id, the story's canonical URL)."""
-    db = sqlite3.connect(store)
+    db = open_store(store)
     try:
         return {url: (story, canonical) for url, story, canonical in db.execute(
             "SELECT a.url, a.story_id, s.canonical_url FROM articles a"
@@ -114,13 +94,16 @@ def stored(store: Path) -> dict[str, tuple[str, str]]:
         db.close()
 
 
-def article_count(store: Path) -> int:
-    if not store.exists():
+def article_count(store: str) -> int:
+    if not StoreLocation.parse(store).exists():
         return 0
-    db = sqlite3.connect(store, timeout=5)
+    try:
+        db = open_store(store, lock_timeout=5)
+    except StoreError:
+        return 0
     try:
         return int(db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
-    except sqlite3.Error:
+    except DatabaseError:
         return 0
     finally:
         db.close()
@@ -165,8 +148,8 @@ def wait_for(condition: Any, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def scaled_run(web: Path, workdir: Path, redis_url: str, workers: int, kill: str | None,
-               kill_at: int) -> dict[str, Any]:
+def scaled_run(web: Path, workdir: Path, redis_url: str, store: str, workers: int,
+               kill: str | None, kill_at: int) -> dict[str, Any]:
     """A desk and `workers` workers; `kill` ("worker" or "desk") is killed with SIGKILL once
     `kill_at` GETs were answered (worker) or articles stored (desk), then replaced."""
     import redis
@@ -175,7 +158,7 @@ def scaled_run(web: Path, workdir: Path, redis_url: str, workers: int, kill: str
     workdir.mkdir(parents=True)
     log_path = workdir / "proxy.jsonl"
     with open(log_path, "w") as log, SampleWebServer(web, log=log, max_requests=10**7) as server:
-        run = Run(web, workdir, redis_url, server.proxy_url)
+        run = Run(web, workdir, redis_url, server.proxy_url, store)
         started = time.perf_counter()
         desk = run.desk()
         for number in range(workers):
@@ -198,12 +181,11 @@ def scaled_run(web: Path, workdir: Path, redis_url: str, workers: int, kill: str
             "exit_codes": [p.returncode for p in run.workers] + [desk.returncode]}
 
 
-def index_figures(pages: int, workdir: Path) -> dict[str, float]:
+def index_figures(pages: int, store: str, label: str = "") -> dict[str, float]:
     """Load a store of `pages` synthetic indexed pages as the desk does: seconds, and the
-    resident memory the loaded index adds per page."""
+    resident memory the loaded index adds per page. `label` suffixes the figures' names."""
     from speed import synthetic_store
 
-    store = workdir / "index.db"
     synthetic_store(store, pages)
     probe = (
         "import resource, sys, time\n"
@@ -217,12 +199,12 @@ def index_figures(pages: int, workdir: Path) -> dict[str, float]:
         "load_index(opened)\n"
         "seconds = time.perf_counter() - start\n"
         "gc.collect(); print(seconds, rss() - before, len(opened.index))\n")
-    out = subprocess.run([sys.executable, "-c", probe, str(store)], cwd=ROOT, check=True,
+    out = subprocess.run([sys.executable, "-c", probe, store], cwd=ROOT, check=True,
                          capture_output=True, text=True, timeout=3600).stdout.split()
     seconds, added, loaded = float(out[0]), int(out[1]), int(out[2])
-    return {"index_pages": loaded, "index_load_s": round(seconds, 2),
-            "startup_s_per_million": round(seconds * 1e6 / loaded, 1),
-            "ram_kb_per_indexed_page": round(added / loaded / 1024, 2)}
+    return {f"index_pages{label}": loaded, f"index_load_s{label}": round(seconds, 2),
+            f"startup_s_per_million{label}": round(seconds * 1e6 / loaded, 1),
+            f"ram_kb_per_indexed_page{label}": round(added / loaded / 1024, 2)}
 
 
 def main() -> None:
@@ -234,6 +216,8 @@ def main() -> None:
                         help="share of the run done when a worker or the desk is killed")
     parser.add_argument("--index-pages", type=int, default=100_000)
     parser.add_argument("--skip-kills", action="store_true", help="no kill runs")
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the scaled runs' store: a file, or a PostgreSQL server's database")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="work in DIR (must not exist) and keep the stores and logs")
     args = parser.parse_args()
@@ -246,20 +230,45 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="copydesk-scale-") as tmp:
         workdir = Path(tmp) if args.keep is None else args.keep
         web = build_big_web(args.web, workdir / "web", args.copies)
-        redis_server, redis_url, version = start_redis(workdir)
+        servers: list[Server] = []
         try:
-            results = run_all(args, web, workdir, redis_url)
+            servers.append(start_redis(workdir))
+            postgres = _postgres(args.store == "postgresql")
+            servers += [postgres] if postgres else []
+            results = run_all(args, web, workdir, f"{servers[0].url}/0", postgres)
+            results.update(index_figures(args.index_pages, str(workdir / "index.db")))
+            if postgres is not None:
+                results.update(index_figures(args.index_pages, new_database(postgres.url, "index"),
+                                             label="_postgresql"))
+        except ServerUnavailable as exc:
+            sys.exit(f"error: {exc}")
         finally:
-            redis_server.terminate()
-            redis_server.wait()
-        results.update(index_figures(args.index_pages, workdir))
-    results["servers"] = [version]
+            for server in servers:
+                server.stop()
+    results["servers"] = [server.version for server in servers]
     for key, value in results.items():
         print(f"{key}: {value}")
     print(json.dumps(results))
 
 
-def run_all(args: argparse.Namespace, web: Path, workdir: Path, redis_url: str) -> dict[str, Any]:
+def _postgres(required: bool) -> Server | None:
+    """A PostgreSQL server of the bench's own; None when it cannot start and is not required."""
+    try:
+        return start_postgres()
+    except ServerUnavailable as exc:
+        if required:
+            raise
+        print(f"note: no PostgreSQL figures: {exc}", file=sys.stderr)
+        return None
+
+
+def run_all(args: argparse.Namespace, web: Path, workdir: Path, redis_url: str,
+            postgres: Server | None) -> dict[str, Any]:
+    def new_store(name: str) -> str:
+        if args.store == "postgresql" and postgres is not None:
+            return new_database(postgres.url, name.replace("-", "_"))
+        return str(workdir / name / "store.db")
+
     single_dir = workdir / "single"
     single_dir.mkdir()
     log_path = single_dir / "proxy.jsonl"
@@ -288,7 +297,8 @@ def run_all(args: argparse.Namespace, web: Path, workdir: Path, redis_url: str) 
     print(f"single: {sum(single_gets.values())} GETs, {len(single)} articles in {single_wall:.0f} s",
           file=sys.stderr)
 
-    scaled = scaled_run(web, workdir / "scaled", redis_url, args.workers, None, 0)
+    scaled = scaled_run(web, workdir / "scaled", redis_url, new_store("scaled"), args.workers,
+                        None, 0)
     agreement = compare(single, scaled["stored"])
     results: dict[str, Any] = {
         "pages": sum(single_gets.values()), "articles_single": len(single),
@@ -304,15 +314,17 @@ def run_all(args: argparse.Namespace, web: Path, workdir: Path, redis_url: str) 
         "speedup": round(single_wall / scaled["wall_s"], 3),
         "cpu_ms_per_page_single": cpu_ms_per_page([single_dir / "stats.json"]),
         "cpu_ms_per_page_workers": cpu_ms_per_page(sorted((workdir / "scaled").glob("w*.json"))),
-        "exit_codes": scaled["exit_codes"],
+        "exit_codes": scaled["exit_codes"], "store": args.store,
     }
     if not args.skip_kills:
         at_pages = int(args.kill_at * sum(single_gets.values()))
-        killed = scaled_run(web, workdir / "worker-kill", redis_url, args.workers, "worker", at_pages)
+        killed = scaled_run(web, workdir / "worker-kill", redis_url, new_store("worker-kill"),
+                            args.workers, "worker", at_pages)
         results["lost_after_worker_kill"] = len(set(single) - set(killed["stored"]))
         results["refetched_after_worker_kill"] = sum(n - 1 for n in killed["gets"].values() if n > 1)
         at_articles = int(args.kill_at * len(single))
-        killed = scaled_run(web, workdir / "desk-kill", redis_url, args.workers, "desk", at_articles)
+        killed = scaled_run(web, workdir / "desk-kill", redis_url, new_store("desk-kill"),
+                            args.workers, "desk", at_articles)
         results["lost_after_desk_kill"] = len(set(single) - set(killed["stored"]))
         results["desk_kill_pair_f1"] = compare(single, killed["stored"])["pair_f1"]
     return results

@@ -39,7 +39,7 @@ from crawl_runner import ROOT, crawl_web
 from crawler.sampleweb.server import SampleWebServer
 from crawler.urls import url_key
 from pipelines.dedup import DedupOptions, IndexedPage, PageFacts, StoryIndex
-from pipelines.storage import SQLiteIndexBackend, open_store
+from pipelines.storage import StoreIndexBackend, open_store
 
 
 def project_run(web: Path, workdir: Path, name: str) -> tuple[dict[str, Any], list[str]]:
@@ -71,12 +71,12 @@ def figures(stats: dict[str, Any]) -> dict[str, float]:
             "dedup_share": stats.get("timing/dedup_cpu_s", 0) / stats["cpu_seconds"]}
 
 
-def synthetic_store(path: Path, pages: int) -> None:
+def synthetic_store(path: str | Path, pages: int) -> None:
     """A store of `pages` indexed pages (600-word texts' worth of shingles, with the band keys
     the crawl stores), seen today, saved as the crawl saves them."""
     db = open_store(path)
     index = StoryIndex(DedupOptions())
-    backend = SQLiteIndexBackend(db, path)
+    backend = StoreIndexBackend(db)
     backend.check(DedupOptions().fingerprint(), index.derived_scheme)
     rng = np.random.default_rng(1)
     now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())

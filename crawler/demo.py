@@ -18,6 +18,7 @@ from crawler.safe_text import for_terminal
 from crawler.sampleweb.build import START_URLS, build_web
 from crawler.sampleweb.server import SampleWebServer
 from crawler.story_report import render_html
+from pipelines.storage import open_store
 from pipelines.story_views import load_stories, site_rates
 
 
@@ -78,7 +79,7 @@ def main() -> None:
     print("\ncrawl stats: " + ", ".join(f"{k}={stats.get(k, 0)}" for k in keys))
     dropped = {k: v for k, v in stats.items() if k.startswith(("extraction/dropped", "crawl/error", "crawl/skipped"))}
     print("dropped and errors: " + (", ".join(f"{k}={v}" for k, v in sorted(dropped.items())) or "none"))
-    db = sqlite3.connect(args.db)
+    db = open_store(args.db)
     stories = load_stories(db)
     db.close()
     args.html.write_text(render_html(stories, site_rates(stories), str(args.db)), "utf-8")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Sequence
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -35,6 +34,8 @@ from pipelines.crawl_state import (
     stored_articles,
     unfetched_sources,
 )
+from pipelines.databases import Database, StoreLocation
+from pipelines.options import store_location
 from pipelines.storage import open_store
 
 logger = logging.getLogger(__name__)
@@ -160,9 +161,9 @@ class IncrementalCrawlMiddleware:
     finished crawl, so an unchanged one costs a 304. Tells the spider's frontier which links
     are known, so a listing offering nothing new is not paginated further."""
 
-    def __init__(self, crawler: Crawler, path: str) -> None:
+    def __init__(self, crawler: Crawler, location: StoreLocation) -> None:
         self.crawler = crawler
-        self.path = path
+        self.location = location
         self.retry_days = crawler.settings.getfloat("INCREMENTAL_RETRY_DROPPED_DAYS")
         self.remembered: dict[str, str] = {}  # URL -> why it yielded no article
         self.newly_remembered: dict[str, str] = {}
@@ -171,21 +172,21 @@ class IncrementalCrawlMiddleware:
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.pending: dict[str, tuple[str | None, str | None]] = {}
         # Reads stored headlines during the crawl; at its end, saves what the next run needs.
-        self.db: sqlite3.Connection | None = None
+        self.db: Database | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not (settings.getbool("INCREMENTAL_ENABLED") and settings.getbool("STORAGE_ENABLED")):
             raise NotConfigured("Set INCREMENTAL_ENABLED and STORAGE_ENABLED for incremental crawls")
-        middleware = cls(crawler, settings.get("STORAGE_SQLITE_PATH"))
+        middleware = cls(crawler, store_location(settings))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(middleware.item_dropped, signal=signals.item_dropped)
         return middleware
 
     def spider_opened(self, spider: Any) -> None:
-        db = self.db = open_store(self.path)
+        db = self.db = open_store(self.location)
         self.stored = stored_articles(db)
         self.unfetched_sources = unfetched_sources(db, self.stored)
         self.validators = load_validators(db)
@@ -198,7 +199,7 @@ class IncrementalCrawlMiddleware:
         record_walk(db, finished=False)  # until this one finishes: a kill leaves it unfinished
         logger.info("incremental crawl: %d stored articles, %d pages remembered as no article,"
                     " %d validators from %s", len(self.stored), len(self.remembered),
-                    len(self.validators), self.path)
+                    len(self.validators), self.location)
 
     def is_known(self, url: str) -> bool:
         """True for a page stored by an earlier run or remembered as yielding no article."""

@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from crawler.sources import Source
+from pipelines.databases import StoreLocation
 from pipelines.storage import open_store
 
 
 class RunLog:
     """The `source_runs` table of the store."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.db = open_store(path)
+    def __init__(self, store: StoreLocation | str | Path) -> None:
+        self.db = open_store(store)
 
     def last_finished(self) -> dict[str, datetime]:
         rows = self.db.execute("SELECT name, last_finished FROM source_runs")
@@ -23,7 +24,9 @@ class RunLog:
 
     def record(self, name: str, started: datetime, finished: datetime) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO source_runs (name, last_started, last_finished) VALUES (?, ?, ?)",
+            "INSERT INTO source_runs (name, last_started, last_finished) VALUES (?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET last_started=excluded.last_started,"
+            " last_finished=excluded.last_finished",
             (name, started.isoformat(timespec="seconds"), finished.isoformat(timespec="seconds")),
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +17,12 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ARTICLE_FIELDS, Article, NoArticle, Page
 from pipelines.credits import find_credit
+from pipelines.databases import DatabaseError, StoreLocation
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.extraction import ArticleExtractor, Extraction, Rejection
-from pipelines.options import dedup_options, extraction_options
+from pipelines.options import dedup_options, extraction_options, store_location
 from pipelines.sources import find_attribution
-from pipelines.storage import ArticleStore, SQLiteIndexBackend, StoreError, open_store
+from pipelines.storage import ArticleStore, StoreError, StoreIndexBackend, open_store
 from pipelines.store_lock import StoreLock
 from pipelines.story_desk import OpenedIndex, load_index, open_index
 from pipelines.time_limit import PageTimeLimit, PageTimeout
@@ -138,7 +138,7 @@ class DedupPipeline:
         self.options = options
         self.index = StoryIndex(options)
         self.stories_before: set[str] = set()  # stories loaded from earlier crawls
-        self.backend: SQLiteIndexBackend | None = None
+        self.backend: StoreIndexBackend | None = None
         self.loading: concurrent.futures.Future[None] | None = None
 
     @classmethod
@@ -153,7 +153,7 @@ class DedupPipeline:
         if not settings.getbool("STORAGE_ENABLED"):
             return
         # The store keeps what the index does not hold in memory: it stays open for reads.
-        opened = open_index(settings.get("STORAGE_SQLITE_PATH"), self.options,
+        opened = open_index(store_location(settings), self.options,
                             settings.getint("DEDUP_RETENTION_DAYS"))
         self.index, self.backend = opened.index, opened.backend
         # A large index takes seconds to load: fetching starts meanwhile, and the first
@@ -173,7 +173,7 @@ class DedupPipeline:
         if error is None:
             return
         _stats(self.crawler).inc_value("storage/errors")
-        if isinstance(error, (StoreError, sqlite3.Error)):
+        if isinstance(error, (StoreError, DatabaseError)):
             logger.error("the story index cannot be loaded: %s; stopping the crawl", error)
         else:
             logger.error("the story index cannot be loaded; stopping the crawl",
@@ -231,7 +231,7 @@ class DedupPipeline:
 class StoragePipeline:
     """Writes each article, its story and the index rows it changed to the SQLite store, in
     one transaction per page. The crawl holds the store's lock: a second crawl on the same
-    store is refused. A store another process keeps write-locked (an export, a sqlite3
+    store is refused. A store file another process keeps write-locked (an export, a sqlite3
     shell) is waited for without stopping the event loop, up to STORAGE_LOCK_TIMEOUT.
 
     A write that fails (disk full, lock held past the timeout, damaged file) is never
@@ -239,9 +239,9 @@ class StoragePipeline:
     finish reason "store_failed" and exit status 1. Pages not stored are fetched again by
     the next run."""
 
-    def __init__(self, crawler: Crawler, path: str, lock_timeout: float) -> None:
+    def __init__(self, crawler: Crawler, location: StoreLocation, lock_timeout: float) -> None:
         self.crawler = crawler
-        self.path = path
+        self.location = location
         self.lock_timeout = lock_timeout
         self.store: ArticleStore | None = None
         self.lock: StoreLock | None = None
@@ -252,13 +252,14 @@ class StoragePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("STORAGE_ENABLED"):
             raise NotConfigured("Set STORAGE_ENABLED to True to write the SQLite store")
-        return cls(crawler, crawler.settings.get("STORAGE_SQLITE_PATH"),
+        return cls(crawler, store_location(crawler.settings),
                    crawler.settings.getfloat("STORAGE_LOCK_TIMEOUT"))
 
     def open_spider(self) -> None:
-        self.lock = StoreLock.acquire(self.path)
+        self.lock = StoreLock.acquire(self.location)
         # SQLite's own wait blocks the thread: keep it short and wait here instead.
-        self.store = ArticleStore(open_store(self.path, lock_timeout=_LOCK_POLL_S), ARTICLE_FIELDS)
+        self.store = ArticleStore(open_store(self.location, lock_timeout=_LOCK_POLL_S),
+                                  ARTICLE_FIELDS)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article) or self.store is None:
@@ -271,7 +272,7 @@ class StoragePipeline:
                 raise DropItem(f"not stored (the store failed): {item.url}", log_level="DEBUG")
             try:
                 outcome = await self._write(stats, record, item)
-            except sqlite3.Error as exc:
+            except DatabaseError as exc:
                 self._fail(item.url, exc)
                 stats.inc_value("storage/not_stored")
                 raise DropItem(f"not stored: {item.url}", log_level="DEBUG") from None
@@ -289,17 +290,16 @@ class StoragePipeline:
                 with _timed(stats, "storage"):
                     return self.store.write(record, item.merged_stories, item.canonical_reason,
                                             item.previous_canonical, item.index_pages)
-            except sqlite3.OperationalError as exc:
-                busy = exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-                if not busy or time.monotonic() > deadline:
+            except DatabaseError as exc:
+                if not exc.busy or time.monotonic() > deadline:
                     raise
                 stats.inc_value("storage/lock_waits")
                 await asyncio.sleep(_LOCK_POLL_S)
 
-    def _fail(self, url: str, error: sqlite3.Error) -> None:
+    def _fail(self, url: str, error: DatabaseError) -> None:
         _stats(self.crawler).inc_value("storage/errors")
         logger.error("store %s failed writing %s: %s; stopping the crawl (the pages not "
-                     "stored are fetched again next run)", self.path, url, error)
+                     "stored are fetched again next run)", self.location, url, error)
         if not self.failed and self.crawler.engine is not None:
             self.failed = True
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store_failed"))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from crawler.egress import EgressPolicy
+from pipelines.databases import StoreError, StoreLocation
 from pipelines.dedup import DedupOptions
 from pipelines.extraction import ExtractionOptions
 
@@ -60,10 +61,22 @@ def dedup_options(s: BaseSettings) -> DedupOptions:
     ))
 
 
+def store_location(s: BaseSettings) -> StoreLocation:
+    """The store: STORE_URL when set, else the SQLite file STORAGE_SQLITE_PATH."""
+    url = str(s.get("STORE_URL") or "").strip()
+    if not url:
+        return StoreLocation("sqlite", str(s.get("STORAGE_SQLITE_PATH")))
+    try:
+        return StoreLocation.parse(url)
+    except StoreError as exc:
+        raise SettingsError(f"bad setting STORE_URL: {exc}") from None
+
+
 def check_settings(s: BaseSettings) -> None:
     """Raise SettingsError for any setting that would otherwise fail once the crawl runs."""
     extraction_options(s)
     dedup_options(s)
+    store_location(s)
     for name in ("DOWNLOAD_TIMEOUT", "STORAGE_LOCK_TIMEOUT", "FRONTIER_LEASE_SECONDS"):
         if _read(s, name, s.getfloat) <= 0:
             raise SettingsError(f"bad setting {name}: must be more than 0, got {s.get(name)!r}")
@@ -85,7 +98,7 @@ def check_settings(s: BaseSettings) -> None:
 
 #: Prefixes of Copydesk's own settings: a name with one of them must be a known setting.
 PROJECT_PREFIXES = ("CRAWL_", "EXTRACTION_", "SOURCELINK_", "DEDUP_", "STORAGE_", "INCREMENTAL_",
-                    "EGRESS_", "FRONTIER_", "HANDOFF_")
+                    "EGRESS_", "FRONTIER_", "HANDOFF_", "STORE_")
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -1,13 +1,13 @@
-"""The SQLite store: articles, stories, the story history and the story index.
-
-One file holds everything so that a crawl tomorrow continues today's stories. Every page is
-written in one transaction (WAL journal), so a crash loses at most the page in flight.
+"""The store: articles, stories, the story history, the story index and what the next
+crawl needs, in one database so that a crawl tomorrow continues today's stories: an SQLite
+file by default, or PostgreSQL (pipelines.databases). Every page is written in one
+transaction, so a crash loses at most the page in flight.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -16,14 +16,25 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.databases import (
+    Database,
+    DatabaseError,
+    StoreError,
+    StoreLocation,
+    connect,
+    new_store_hint,
+    unusable,
+)
 from pipelines.dedup import IndexedPage, PageFacts
+
+__all__ = ["ArticleStore", "StoreError", "StoreIndexBackend", "check_store", "open_store"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY, title TEXT, text TEXT NOT NULL, author TEXT, published TEXT,
     site TEXT, language TEXT, page_canonical TEXT, fetched_at TEXT NOT NULL,
     source_url TEXT, source_evidence TEXT, credited_to TEXT, story_id TEXT, canonical_url TEXT,
-    similarity REAL
+    similarity REAL, modified TEXT, description TEXT, image TEXT, embeds TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
 CREATE TABLE IF NOT EXISTS stories (
@@ -47,67 +58,67 @@ CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS source_runs (
     name TEXT PRIMARY KEY, last_started TEXT NOT NULL, last_finished TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS http_validators (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, saved_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crawl_marks (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS remembered_pages (
+    url TEXT PRIMARY KEY, reason TEXT NOT NULL, seen_at TEXT NOT NULL, retry_after TEXT NOT NULL
+);
 """
 
 
-class StoreError(Exception):
-    """The store file cannot be used; the message names the file and what to do."""
-
-
-def open_store(path: str | Path, lock_timeout: float = 30) -> sqlite3.Connection:
-    """Open (creating if needed) the store at `path`. A write waits up to `lock_timeout`
-    seconds for another process's write to end, then fails.
+def open_store(store: StoreLocation | str | Path, lock_timeout: float = 30) -> Database:
+    """Open (creating if needed) the store: a StoreLocation, or a file path. A write waits
+    up to `lock_timeout` seconds for another process's write to end, then fails.
 
     Raises:
-        StoreError: when the file is not a usable SQLite database.
+        StoreError: when the store is not a usable database or cannot be reached.
     """
+    location = store if isinstance(store, StoreLocation) else StoreLocation.parse(store)
+    db = connect(location, lock_timeout, application=f"copydesk pid {os.getpid()}")
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(str(path), timeout=lock_timeout, isolation_level=None,
-                                     check_same_thread=False)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.executescript(_SCHEMA)
-    except (sqlite3.DatabaseError, OSError) as exc:
-        raise StoreError(_unusable(path, exc)) from None
-    return connection
+        db.create_schema(_SCHEMA)
+    except DatabaseError as exc:
+        db.close()
+        raise StoreError(unusable(location, exc)) from None
+    return db
 
 
-def _unusable(path: str | Path, exc: Exception) -> str:
-    return (f"cannot use {path} as the Copydesk store ({exc}); point STORAGE_SQLITE_PATH "
-            "at another file or move this one away")
-
-
-def check_store(path: str | Path) -> None:
+def check_store(store: StoreLocation | str | Path) -> None:
     """Check, before a crawl, that the store can be read and written: a file that is not a
-    database, has damaged pages, or is read-only fails here with one line, not later in
-    the crawl.
+    database, has damaged pages, or is read-only (or a database the user may not write)
+    fails here with one line, not later in the crawl.
 
     Raises:
-        StoreError: naming the file and the problem.
+        StoreError: naming the store and the problem.
     """
-    db = open_store(path, lock_timeout=5)
+    db = open_store(store, lock_timeout=5)
     try:
-        problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
-        if problems != ["ok"]:
+        problems = db.integrity_problems()
+        if problems:
             found = " ".join("; ".join(problems).split())[:300]
-            raise StoreError(f"{path} is damaged ({found}); restore a backup or start a new "
-                             "store file (STORAGE_SQLITE_PATH)")
-        with _Transaction(db):  # a real write: fails on a read-only file or file system
-            db.execute("INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)",
-                       ("store_checked_at", _now()))
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(_unusable(path, exc)) from None
+            raise StoreError(f"{db.location} is damaged ({found}); restore a backup or start "
+                             "a new store file (STORAGE_SQLITE_PATH)")
+        with db.transaction():  # a real write: fails on a read-only file or file system
+            set_meta(db, {"store_checked_at": _now()})
+    except DatabaseError as exc:
+        raise StoreError(unusable(db.location, exc)) from None
     finally:
         db.close()
 
 
-def add_missing_columns(db: sqlite3.Connection, table: str, columns: Iterable[str]) -> None:
+def set_meta(db: Database, values: dict[str, str]) -> None:
+    db.executemany("INSERT INTO index_meta (key, value) VALUES (?, ?)"
+                   " ON CONFLICT(key) DO UPDATE SET value=excluded.value", list(values.items()))
+
+
+def add_missing_columns(db: Database, table: str, columns: Iterable[str]) -> None:
     """A store written by an older release lacks the columns added since: add them."""
-    existing = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    existing = db.columns(table)
     for name in columns:
         if name not in existing:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {name}")
+            db.add_column(table, name)
 
 
 def _column_value(value: Any) -> Any:
@@ -122,8 +133,8 @@ def _now() -> str:
 class ArticleStore:
     """Writes articles and keeps the stories table in step with them."""
 
-    def __init__(self, connection: sqlite3.Connection, fields: Sequence[str]) -> None:
-        self.db = connection
+    def __init__(self, db: Database, fields: Sequence[str]) -> None:
+        self.db = db
         self.fields = list(fields)
         add_missing_columns(self.db, "articles", self.fields)
 
@@ -139,7 +150,7 @@ class ArticleStore:
         story_id, canonical = record["story_id"], record["canonical_url"]
         columns = ", ".join(self.fields)
         updates = ", ".join(f"{f}=excluded.{f}" for f in self.fields if f != "url")
-        with self._transaction():
+        with self.db.transaction():
             save_index_pages(self.db, index_pages)
             before = self.db.execute("SELECT text FROM articles WHERE url=?",
                                      (record["url"],)).fetchone()
@@ -178,7 +189,8 @@ class ArticleStore:
             " copies, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET"
             " canonical_url=excluded.canonical_url, canonical_reason=excluded.canonical_reason,"
             " title=COALESCE(excluded.title, stories.title), copies=excluded.copies,"
-            " first_seen=MIN(stories.first_seen, excluded.first_seen),"
+            " first_seen=CASE WHEN excluded.first_seen < stories.first_seen"
+            " THEN excluded.first_seen ELSE stories.first_seen END,"
             " updated_at=excluded.updated_at",
             (story_id, canonical, reason, title, first_seen, copies, _now()),
         )
@@ -189,14 +201,11 @@ class ArticleStore:
             (story_id, _now(), event, detail),
         )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.db)
 
-
-def iter_articles(db: sqlite3.Connection, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+def iter_articles(db: Database, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
     """The stored articles in the output schema, by story then URL; lists decoded."""
     columns = ", ".join(fields)
-    for row in db.execute(f"SELECT {columns} FROM articles ORDER BY story_id, url"):
+    for row in db.stream(f"SELECT {columns} FROM articles ORDER BY story_id, url"):
         record = dict(zip(fields, row, strict=True))
         if isinstance(record.get("embeds"), str):
             record["embeds"] = json.loads(record["embeds"])
@@ -207,13 +216,13 @@ _INDEX_COLUMNS = ("site", "credited_to", "aliases", "seen_at", "on_crawled_site"
                   "url_key")
 
 
-class SQLiteIndexBackend:
-    """Persists the story index in the store file (the dedup stage's IndexBackend), and
-    gives back the shingle hashes of pages the index does not keep in memory (HashArchive)."""
+class StoreIndexBackend:
+    """Persists the story index in the store (the dedup stage's IndexBackend), and gives
+    back the shingle hashes of pages the index does not keep in memory (HashArchive)."""
 
-    def __init__(self, connection: sqlite3.Connection, path: str | Path) -> None:
-        self.db = connection
-        self.path = path
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.path = db.location
 
     def check(self, fingerprint: dict[str, str], derived_scheme: str | None = None) -> bool:
         """Record the index's parameters, or refuse an index built with other ones.
@@ -228,22 +237,21 @@ class SQLiteIndexBackend:
         add_missing_columns(self.db, "story_index", _INDEX_COLUMNS)
         self.db.execute("CREATE INDEX IF NOT EXISTS story_index_seen ON story_index (seen_at)")
         self.db.execute("CREATE INDEX IF NOT EXISTS story_index_story ON story_index (story_id)")
-        stored = dict(self.db.execute("SELECT key, value FROM index_meta").fetchall())
+        stored = {key: value for key, value in self.db.execute("SELECT key, value FROM index_meta")}
         has_pages = self.db.execute("SELECT 1 FROM story_index LIMIT 1").fetchone() is not None
         mismatch = {k: (stored.get(k), v) for k, v in fingerprint.items() if stored.get(k) != v}
         if mismatch and has_pages:
             details = ", ".join(f"{k}: stored {old!r}, now {new!r}" for k, (old, new) in mismatch.items())
             raise StoreError(
                 f"the story index in {self.path} was built with other parameters ({details}); "
-                "restore the old settings, or start a new store file (STORAGE_SQLITE_PATH)"
+                f"restore the old settings, or {new_store_hint(self.db.location)}"
             )
         keys_current = not has_pages or stored.get("derived_scheme") == derived_scheme
         meta = dict(fingerprint)
         if derived_scheme is not None and not has_pages:
             meta["derived_scheme"] = derived_scheme
-        with _Transaction(self.db):
-            self.db.executemany(
-                "INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)", meta.items())
+        with self.db.transaction():
+            set_meta(self.db, meta)
         return keys_current
 
     def load(self, seen_since: str | None = None, hashes: bool = False,
@@ -261,9 +269,10 @@ class SQLiteIndexBackend:
                          " WHERE s.url = story_index.url), hashes)")
         want_hashes = (stored_hashes if hashes or not bands
                        else f"CASE WHEN bands IS NULL OR url_key IS NULL THEN {stored_hashes} END")
-        rows = self.db.execute(
+        rows = self.db.stream(
             f"SELECT url, story_id, {want_hashes}, published, source_url, site, credited_to,"
-            f" aliases, on_crawled_site, {stored_keys} FROM story_index{window} ORDER BY rowid",
+            f" aliases, on_crawled_site, {stored_keys} FROM story_index{window}"
+            f" ORDER BY {self.db.insertion_order}",
             (seen_since,) if seen_since else (),
         )
         for (url, story_id, hash_bytes, published, source_url, site, credited_to, aliases,
@@ -275,7 +284,7 @@ class SQLiteIndexBackend:
             except ValueError as exc:
                 raise StoreError(
                     f"corrupt story index entry for {url} in {self.path} ({exc}); "
-                    "start a new store file (STORAGE_SQLITE_PATH)"
+                    f"{new_store_hint(self.db.location)}"
                 ) from None
             # Site names repeat on every page of a site: one string object each.
             facts = PageFacts(published, source_url, site and sys.intern(site), credited_to,
@@ -299,11 +308,10 @@ class SQLiteIndexBackend:
     def save(self, pages: Iterable[IndexedPage], derived_scheme: str | None = None) -> None:
         """Save index rows; with `derived_scheme`, record that every stored band and URL key
         was made under it."""
-        with _Transaction(self.db):
+        with self.db.transaction():
             save_index_pages(self.db, pages)
             if derived_scheme is not None:
-                self.db.execute("INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)",
-                                ("derived_scheme", derived_scheme))
+                set_meta(self.db, {"derived_scheme": derived_scheme})
 
 
 def _uint64s(blob: object, what: str) -> np.ndarray | None:
@@ -314,7 +322,7 @@ def _uint64s(blob: object, what: str) -> np.ndarray | None:
     return np.frombuffer(blob, dtype="<u8").astype(np.uint64, copy=False)
 
 
-def save_index_pages(db: sqlite3.Connection, pages: Iterable[IndexedPage]) -> None:
+def save_index_pages(db: Database, pages: Iterable[IndexedPage]) -> None:
     """Upsert story index rows (inside the caller's transaction); a row without hashes only
     moves its page to another story."""
     columns = ("url, story_id, hashes, published, source_url, site, credited_to, aliases,"
@@ -337,28 +345,3 @@ def save_index_pages(db: sqlite3.Connection, pages: Iterable[IndexedPage]) -> No
     db.executemany("UPDATE story_index SET story_id=?, seen_at=? WHERE url=?", moved)
     db.executemany("INSERT INTO story_shingles (url, hashes) VALUES (?, ?)"
                    " ON CONFLICT(url) DO UPDATE SET hashes=excluded.hashes", shingles)
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type is None:
-            try:
-                self.db.execute("COMMIT")
-                return
-            except sqlite3.Error:
-                self._rollback()
-                raise
-        self._rollback()
-
-    def _rollback(self) -> None:
-        if self.db.in_transaction:  # SQLite may have rolled back on its own already
-            try:
-                self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # the error being raised says more

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pipelines.databases import StoreLocation
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
-from pipelines.storage import ArticleStore, SQLiteIndexBackend, open_store
+from pipelines.storage import ArticleStore, StoreIndexBackend, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -26,18 +27,18 @@ class OpenedIndex:
     """A story index backed by the store, not loaded yet (see load_index)."""
 
     index: StoryIndex
-    backend: SQLiteIndexBackend
+    backend: StoreIndexBackend
     keys_current: bool  # stored band keys were made with these settings
     seen_since: str | None  # the retention window's start (ISO 8601), None: every story
 
 
-def open_index(path: str, options: DedupOptions, retention_days: int) -> OpenedIndex:
+def open_index(store: StoreLocation | str, options: DedupOptions, retention_days: int) -> OpenedIndex:
     """Open the store's story index, refusing one built with other parameters.
 
     Raises:
-        StoreError: naming the file and what to do.
+        StoreError: naming the store and what to do.
     """
-    backend = SQLiteIndexBackend(open_store(path), path)
+    backend = StoreIndexBackend(open_store(store))
     index = StoryIndex(options, archive=backend)
     keys_current = backend.check(options.fingerprint(), index.derived_scheme)
     since = (datetime.now(UTC) - timedelta(days=retention_days)).isoformat() \

@@ -1,13 +1,14 @@
 """The stories in a store, as a reader wants them: each with its original, its copies and
-their evidence, newest first; and per-site copy rates. Plain functions over SQLite."""
+their evidence, newest first; and per-site copy rates. Plain functions over the store."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from pipelines.databases import Database
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class SiteRate:
         return self.copies / self.pages if self.pages else 0.0
 
 
-def load_stories(db: sqlite3.Connection, since: str | None = None, site: str | None = None,
+def load_stories(db: Database, since: str | None = None, site: str | None = None,
                  min_copies: int = 0, story_id: str | None = None) -> list[StoryView]:
     """Stories newest first (by first seen), filtered: first seen at or after `since` (ISO
     8601), with a page on `site` (host or site name, case-insensitive), with at least

@@ -223,6 +223,13 @@ STORAGE_ENABLED = True
 # SQLite file holding articles, stories and the story index. Created if missing. One crawl
 # at a time per store: a second one is refused while `<file>.lock` is held.
 STORAGE_SQLITE_PATH = "copydesk.db"
+# Where the store lives, as a URL; empty: the SQLite file STORAGE_SQLITE_PATH. Set it to
+# postgresql://USER:PASSWORD@HOST:PORT/DATABASE to keep the store in PostgreSQL (the same
+# tables and the same `copydesk export` output), so crawl workers and the story desk on
+# several machines share one store; sqlite:///PATH names a file. The database must exist;
+# the tables are created on first use. One writer at a time, as with a file (a PostgreSQL
+# advisory lock, released when the writer's session ends).
+STORE_URL = ""
 # Seconds a write waits for another process (an export, a sqlite3 shell) to release the
 # store's write lock; then the write fails and the crawl stops (finish reason store_failed,
 # exit status 1), and the next run fetches the pages that were not stored.

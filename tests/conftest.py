@@ -1,13 +1,10 @@
 from __future__ import annotations
 
+import itertools
 import json
 import os
-import shutil
-import socket
-import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,8 @@ import pytest
 
 from crawler.sampleweb.build import START_URLS, build_web
 from crawler.sampleweb.server import SampleWebServer
+from pipelines.storage import open_store
+from tests.servers import ServerUnavailable, new_database, start_postgres, start_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 STORIES = json.loads((ROOT / "crawler/sampleweb/stories.json").read_text())
@@ -59,12 +58,18 @@ def run_crawl(proxy_url: str | None, workdir: Path, *args: str, timeout: float =
                           text=True, timeout=timeout, **popen)
 
 
-def read_store(db: Path) -> dict[str, Any]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    articles = {r["url"]: dict(r) for r in connection.execute("SELECT * FROM articles")}
-    stories = {r["story_id"]: dict(r) for r in connection.execute("SELECT * FROM stories")}
-    connection.close()
+def read_store(store: Path | str) -> dict[str, Any]:
+    """The articles and stories of a store (a file, or a STORE_URL), as dicts by key."""
+    db = open_store(store)
+
+    def rows(table: str) -> list[dict[str, Any]]:
+        cursor = db.execute(f"SELECT * FROM {table}")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    articles = {r["url"]: r for r in rows("articles")}
+    stories = {r["story_id"]: r for r in rows("stories")}
+    db.close()
     return {"articles": articles, "stories": stories}
 
 
@@ -83,33 +88,14 @@ def first_crawl(proxy: SampleWebServer, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on a free loopback port, for the session; its URL's prefix."""
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not Path(binary).is_file():
-        pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/run does)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    workdir = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.skip(f"redis-server did not start on port {port}")
-        yield url
+        server = start_redis(tmp_path_factory.mktemp("redis"))
+    except ServerUnavailable as exc:
+        pytest.skip(f"{exc}; .ci/run installs it")
+    try:
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture
@@ -121,3 +107,26 @@ def redis_url(redis_server: str) -> str:
     client.flushall()
     client.close()
     return f"{redis_server}/0"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server on a free loopback port, for the session; its URL without
+    a database."""
+    try:
+        server = start_postgres()
+    except ServerUnavailable as exc:
+        pytest.skip(f"{exc}; .ci/run installs it")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+_database_numbers = itertools.count()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A new, empty database on the session's PostgreSQL server, for this test."""
+    return new_database(postgres_server, f"store_{os.getpid()}_{next(_database_numbers)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
-from pipelines.storage import SQLiteIndexBackend, StoreError, open_store
+from pipelines.storage import StoreError, StoreIndexBackend, open_store
 from tests.conftest import story_text
 
 BRIDGE = story_text("bridge")
@@ -120,7 +120,7 @@ def test_long_cjk_copies_merge(index: StoryIndex) -> None:
 
 def test_index_persists_and_a_later_crawl_joins_old_stories(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
-    backend = SQLiteIndexBackend(open_store(db), db)
+    backend = StoreIndexBackend(open_store(db))
     index = StoryIndex(DedupOptions())
     backend.check(DedupOptions().fingerprint(), index.derived_scheme)
     assignment, changed = index.add("http://herald.test/bridge", BRIDGE,
@@ -131,7 +131,7 @@ def test_index_persists_and_a_later_crawl_joins_old_stories(tmp_path: Path) -> N
     assert backend.db.execute("SELECT COUNT(*) FROM story_shingles").fetchone() == (1,)
     backend.db.close()
 
-    backend = SQLiteIndexBackend(open_store(db), db)
+    backend = StoreIndexBackend(open_store(db))
     later = StoryIndex(DedupOptions(), archive=backend)
     assert backend.check(DedupOptions().fingerprint(), later.derived_scheme)
     later.load(backend.load())
@@ -142,7 +142,7 @@ def test_index_persists_and_a_later_crawl_joins_old_stories(tmp_path: Path) -> N
 
 def test_index_built_with_other_parameters_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
-    backend = SQLiteIndexBackend(open_store(db), db)
+    backend = StoreIndexBackend(open_store(db))
     backend.check(DedupOptions().fingerprint())
     backend.save(StoryIndex(DedupOptions()).add("http://a.test/x", BRIDGE)[1])
     with pytest.raises(StoreError, match=f"{db}.*shingle_words: stored '3', now '4'"):
@@ -154,7 +154,7 @@ def test_corrupt_index_entry_is_reported_with_the_file(tmp_path: Path) -> None:
     connection = open_store(db)
     connection.execute("INSERT INTO story_index (url, story_id, hashes) VALUES ('u', 's', x'0102')")
     with pytest.raises(StoreError, match=f"corrupt story index entry for u in {db}"):
-        list(SQLiteIndexBackend(connection, db).load())
+        list(StoreIndexBackend(connection).load())
 
 
 @pytest.mark.parametrize("bad", [{"min_overlap": 0}, {"lsh_threshold": 1.5}, {"num_perm": 2}])
@@ -171,7 +171,7 @@ def test_extremely_long_page_is_indexed_and_matched(index: StoryIndex) -> None:
 
 def test_retention_window_keeps_only_recent_stories_matchable(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
-    backend = SQLiteIndexBackend(open_store(db), db)
+    backend = StoreIndexBackend(open_store(db))
     backend.check(DedupOptions().fingerprint())
     index = StoryIndex(DedupOptions())
     backend.save(index.add("http://herald.test/bridge", BRIDGE)[1])
@@ -199,10 +199,10 @@ def test_copy_of_a_lead_two_stories_share_joins_the_story_it_cites(index: StoryI
     assert index.story_of("http://herald.test/bridge") == first
 
 
-def store_with_the_bridge_story(tmp_path: Path) -> tuple[SQLiteIndexBackend, str]:
+def store_with_the_bridge_story(tmp_path: Path) -> tuple[StoreIndexBackend, str]:
     """A store whose index holds the bridge story's original; the backend and story id."""
     db = tmp_path / "store.db"
-    backend = SQLiteIndexBackend(open_store(db), db)
+    backend = StoreIndexBackend(open_store(db))
     index = StoryIndex(DedupOptions())
     backend.check(DedupOptions().fingerprint(), index.derived_scheme)
     assignment, changed = index.add("http://herald.test/bridge", BRIDGE)

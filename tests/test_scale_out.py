@@ -62,10 +62,13 @@ def worker(server: SampleWebServer, workdir: Path, url: str, name: str,
     return started(command, workdir / f"{name}.log", crawl_env(server.proxy_url))
 
 
-def desk(workdir: Path, url: str, idle: float = 4) -> subprocess.Popen[str]:
-    return started(scrapy("desk", "-s", f"REDIS_URL={url}",
-                          "-s", f"STORAGE_SQLITE_PATH={workdir / 'store.db'}",
-                          "--exit-when-idle", str(idle)), workdir / "desk.log", dict(os.environ))
+def desk(workdir: Path, url: str, idle: float = 4, *settings: str) -> subprocess.Popen[str]:
+    command = scrapy("desk", "-s", f"REDIS_URL={url}",
+                     "-s", f"STORAGE_SQLITE_PATH={workdir / 'store.db'}",
+                     "--exit-when-idle", str(idle))
+    for setting in settings:
+        command += ["-s", setting]
+    return started(command, workdir / "desk.log", dict(os.environ))
 
 
 def started(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -124,6 +127,33 @@ def test_two_workers_and_a_desk_make_the_stories_of_one_crawl_fetching_each_page
     assert sum(stats["handoff/articles"] for stats in handed) == len(store["articles"])
     # The run was complete: the frontier is cleared for the next one.
     assert not redis.Redis.from_url(redis_url).keys("copydesk:news:*")
+
+
+def test_workers_and_a_desk_share_a_postgresql_store_and_rerun_incrementally(
+        first_crawl: dict[str, Any], web: Any, redis_url: str, postgres_url: str,
+        tmp_path: Path) -> None:
+    """As on several machines: no store file anywhere, the workers read the shared store
+    for what earlier runs stored, the desk writes it."""
+    _, server, log_path = web
+    store_url = f"STORE_URL={postgres_url}"
+    the_desk = desk(tmp_path, redis_url, 4, store_url)
+    workers = [worker(server, tmp_path, redis_url, f"w{n}", store_url, "CONCURRENT_REQUESTS=2")
+               for n in (1, 2)]
+    for process in workers:
+        finished(process)
+    finished(the_desk)
+    store = read_store(postgres_url)
+    assert stories(store) == stories(first_crawl)
+    assert max(get_counts(log_path).values()) == 1
+    assert not (tmp_path / "store.db").exists()
+
+    the_desk = desk(tmp_path, redis_url, 4, store_url)
+    finished(worker(server, tmp_path, redis_url, "rerun", store_url))
+    assert "desk: 0 articles filed" in finished(the_desk)
+    rerun = json.loads((tmp_path / "rerun.json").read_text())
+    assert rerun["incremental/not_modified"] > 0
+    assert max(get_counts(log_path)[url] for url in store["articles"]) == 1
+    assert read_store(postgres_url) == store
 
 
 def test_a_killed_desk_loses_no_article(first_crawl: dict[str, Any], web: Any, redis_url: str,

@@ -24,13 +24,13 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.summary import summary_lines
 from pipelines.handoff import HandoffError, connect
-from pipelines.options import check_setting_names, check_settings, dedup_options
-from pipelines.storage import SQLiteIndexBackend, StoreError, check_store, open_store
+from pipelines.options import check_setting_names, check_settings, dedup_options, store_location
+from pipelines.storage import StoreError, StoreIndexBackend, check_store, open_store
 from pipelines.store_lock import StoreLock
 
 # The settings a user of `crawl` most often changes (all are in settings/__init__.py).
 _KEY_SETTINGS = (
-    "STORAGE_SQLITE_PATH", "CRAWL_SOURCE_HOPS", "CRAWL_DISCOVER_ORIGINALS",
+    "STORAGE_SQLITE_PATH", "STORE_URL", "CRAWL_SOURCE_HOPS", "CRAWL_DISCOVER_ORIGINALS",
     "CRAWL_MAX_LINKS_PER_PAGE", "CRAWL_MAX_PAGES_PER_SITE", "CRAWL_STATS_FILE",
     "EGRESS_ALLOW", "EXTRACTION_MIN_WORDS", "EXTRACTION_PAGE_TYPING", "DEDUP_MIN_OVERLAP", "DEDUP_RETENTION_DAYS",
     "INCREMENTAL_ENABLED", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "REDIS_URL",
@@ -128,14 +128,14 @@ def prepare_store(settings: BaseSettings) -> StoreLock:
     """Take the store's lock and check that the crawl can use the store.
 
     Raises:
-        StoreError: naming the file and what is wrong.
+        StoreError: naming the store and what is wrong.
     """
-    path = settings.get("STORAGE_SQLITE_PATH")
-    lock = StoreLock.acquire(path)
+    store = store_location(settings)
+    lock = StoreLock.acquire(store)
     try:
-        check_store(path)
+        check_store(store)
         if settings.getbool("DEDUP_ENABLED"):
-            backend = SQLiteIndexBackend(open_store(path), path)
+            backend = StoreIndexBackend(open_store(store))
             try:
                 backend.check(dedup_options(settings).fingerprint())
             finally:

@@ -1,6 +1,6 @@
 """`scrapy desk` (`copydesk desk`): the story desk of a scaled-out crawl.
 
-    copydesk desk -s REDIS_URL=redis://HOST:6379/0 [-s STORAGE_SQLITE_PATH=news.db]
+    copydesk desk -s REDIS_URL=redis://HOST:6379/0 [-s STORAGE_SQLITE_PATH=news.db | -s STORE_URL=postgresql://...]
                   [--exit-when-idle SECONDS]
 
 Crawl workers (`copydesk crawl ... -s REDIS_URL=...`) hand their articles to the desk
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sqlite3
 import sys
 import time
 from types import FrameType
@@ -26,8 +25,9 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
 from crawler.items import ARTICLE_FIELDS
+from pipelines.databases import DatabaseError
 from pipelines.handoff import ArticleStream, Entry, HandoffError, connect
-from pipelines.options import SettingsError, dedup_options
+from pipelines.options import SettingsError, dedup_options, store_location
 from pipelines.storage import ArticleStore, StoreError, check_store, open_store
 from pipelines.store_lock import StoreLock
 from pipelines.story_desk import StoryDesk, load_index, open_index
@@ -49,8 +49,8 @@ class Command(ScrapyCommand):
 
     def long_desc(self) -> str:
         return (f"{self.short_desc()}, and store them. Settings that matter: REDIS_URL (the "
-                "server the workers use; required), STORAGE_SQLITE_PATH (the store; default "
-                "copydesk.db), the DEDUP_* settings (settings/__init__.py).")
+                "server the workers use; required), STORE_URL or STORAGE_SQLITE_PATH (the store; "
+                "default copydesk.db), the DEDUP_* settings (settings/__init__.py).")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -65,13 +65,14 @@ class Command(ScrapyCommand):
             raise UsageError("--exit-when-idle must be more than 0 seconds")
         assert self.settings is not None
         configure_logging(self.settings)  # LOG_LEVEL, LOG_FILE: the desk's progress lines
-        url, path = self.settings.get("REDIS_URL"), self.settings.get("STORAGE_SQLITE_PATH")
+        url = self.settings.get("REDIS_URL")
         if not url:
             self._fail("set REDIS_URL to the Redis server the crawl workers use "
                        "(-s REDIS_URL=redis://HOST:6379/0)", 2)
             return
         try:
             options = dedup_options(self.settings)
+            path = store_location(self.settings)
             stream = ArticleStream(connect(url))
             lock = StoreLock.acquire(path)
         except (SettingsError, HandoffError, StoreError) as exc:
@@ -88,7 +89,7 @@ class Command(ScrapyCommand):
             self._fail(str(exc), 2)
         except HandoffError as exc:
             self._fail(str(exc), 1)
-        except sqlite3.Error as exc:
+        except DatabaseError as exc:
             self._fail(f"store {path} failed ({exc}); the article in hand stays in Redis "
                        "and is filed when the desk starts again", 1)
         finally:

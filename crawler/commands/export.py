@@ -20,10 +20,11 @@ from typing import Any, TextIO
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import stdout_reader_gone
+from crawler.commands import existing_store, stdout_reader_gone
 from crawler.corpus_io import CorpusError, write_rows
 from crawler.items import ARTICLE_FIELDS
 from crawler.safe_text import json_line
+from pipelines.databases import StoreLocation
 from pipelines.storage import StoreError, iter_articles, open_store
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -37,7 +38,7 @@ class Command(ScrapyCommand):
         return "-o FILE [--format jsonl|csv|parquet]"
 
     def long_desc(self) -> str:
-        return f"{self.short_desc()}. Settings that matter: STORAGE_SQLITE_PATH (the store to read; default copydesk.db)."
+        return f"{self.short_desc()}. Settings that matter: STORAGE_SQLITE_PATH (the store to read; default copydesk.db) or STORE_URL."
 
     def short_desc(self) -> str:
         return "Write the stored articles as JSON Lines or CSV (current story ids and originals)"
@@ -51,9 +52,10 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not opts.output:
             raise UsageError("pass the output file: -o FILE")
-        path = self.settings.get("STORAGE_SQLITE_PATH") if self.settings else "copydesk.db"
-        if not Path(path).is_file():
-            print(f"error: no store at {path} (set STORAGE_SQLITE_PATH)", file=sys.stderr)
+        try:
+            path = existing_store(self.settings)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
             return
         suffix = Path(opts.output).suffix.lower().lstrip(".")
@@ -80,7 +82,7 @@ class Command(ScrapyCommand):
             db.close()
 
 
-    def _parquet(self, store: str, output: str) -> None:
+    def _parquet(self, store: StoreLocation, output: str) -> None:
         if output == "-":
             raise UsageError("Parquet is written to a file, not stdout")
         try:
@@ -98,8 +100,7 @@ def write_records(out: TextIO, records: Iterable[dict[str, Any]], form: str) -> 
     """Records in the output schema as JSON Lines, or as CSV with a header row (lists as
     JSON text; control and bidi characters escaped in JSON Lines)."""
     if form == "jsonl":
-        for record in records:
-            out.write(json_line(record) + "\n")
+        out.writelines(json_line(record) + "\n" for record in records)
         return
     writer = csv.DictWriter(out, fieldnames=ARTICLE_FIELDS, extrasaction="ignore")
     writer.writeheader()

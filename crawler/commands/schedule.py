@@ -25,7 +25,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.schedule_state import RunLog, due_sources, next_due, source_summary, when_due
 from crawler.sources import load_sources
-from pipelines.options import check_settings
+from pipelines.options import SettingsError, check_settings, store_location
 from pipelines.storage import StoreError
 
 _POLL_SECONDS = 60
@@ -64,10 +64,10 @@ class Command(ScrapyCommand):
         self.overrides: list[str] = list(getattr(opts, "set", None) or [])
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        store = self.settings.get("STORAGE_SQLITE_PATH") if self.settings else "copydesk.db"
         try:
-            self.runs = RunLog(store)
-        except StoreError as exc:
+            assert self.settings is not None
+            self.runs = RunLog(store_location(self.settings))
+        except (SettingsError, StoreError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
             return

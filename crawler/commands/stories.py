@@ -18,7 +18,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import stdout_reader_gone
+from crawler.commands import existing_store, stdout_reader_gone
 from crawler.safe_text import escape_json
 from crawler.story_report import render_html, render_table
 from pipelines.storage import StoreError, open_store
@@ -33,7 +33,7 @@ class Command(ScrapyCommand):
         return "[--since DATE] [--site SITE] [--min-copies N] [--story ID] [--json | --html FILE]"
 
     def long_desc(self) -> str:
-        return f"{self.short_desc()}. Settings that matter: STORAGE_SQLITE_PATH (the store to read; default copydesk.db)."
+        return f"{self.short_desc()}. Settings that matter: STORAGE_SQLITE_PATH (the store to read; default copydesk.db) or STORE_URL."
 
     def short_desc(self) -> str:
         return "Show the stories in the store: originals, copies, evidence (table, JSON or HTML)"
@@ -53,16 +53,17 @@ class Command(ScrapyCommand):
         output.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        path = self.settings.get("STORAGE_SQLITE_PATH") if self.settings else "copydesk.db"
-        if not Path(path).is_file():
-            print(f"error: no store at {path} (set STORAGE_SQLITE_PATH)", file=sys.stderr)
+        try:
+            store = existing_store(self.settings)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
             return
         if opts.min_copies < 0 or opts.limit < 0:
             raise UsageError("--min-copies and --limit must be 0 or more")
         try:
             since = parse_since(opts.since)
-            db = open_store(path)
+            db = open_store(store)
         except (ValueError, StoreError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = 2
@@ -76,7 +77,7 @@ class Command(ScrapyCommand):
                 records = [story.as_record() for story in stories]
                 sys.stdout.write(escape_json(json.dumps(records, ensure_ascii=False, indent=1)) + "\n")
             elif opts.html:
-                Path(opts.html).write_text(render_html(stories, site_rates(stories), str(path)), "utf-8")
+                Path(opts.html).write_text(render_html(stories, site_rates(stories), str(store)), "utf-8")
                 print(f"{len(stories)} stories written to {opts.html}")
             else:
                 shown = stories[: opts.limit] if opts.limit else stories
