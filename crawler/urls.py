@@ -87,7 +87,7 @@ _AMP_PATH = re.compile(r"(/amp)+/?$|^/amp(?=/)|\.amp(?=\.html?$)", re.IGNORECASE
 
 
 #: Version of url_key's rules; stored keys made under another version are computed again.
-URL_KEY_VERSION = "key-v1"
+URL_KEY_VERSION = "key-v2"  # v2: non-ASCII hosts in IDNA form
 
 
 @lru_cache(maxsize=1 << 16)
@@ -101,8 +101,12 @@ def url_key(url: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def site_of(url: str) -> str:
-    """The host of a URL without a leading "www." (two hosts of one site compare equal)."""
+    """The host of a URL without a leading "www." (two hosts of one site compare equal); a
+    non-ASCII host in its IDNA form, as normalize_url writes it ("bücher.de" and
+    "xn--bcher-kva.de" are one site)."""
     host = (urlsplit(url).hostname or "").lower()
+    if not host.isascii():
+        host = urlsplit(normalize_url(url)).hostname or host
     return host.removeprefix("www.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from crawler.urls import url_key
 from pipelines.credits import same_outlet
@@ -13,7 +14,7 @@ from pipelines.credits import same_outlet
 @dataclass(frozen=True)
 class Member:
     url: str
-    published: str | None  # ISO 8601, comparable as text
+    published: str | None  # ISO 8601 date or datetime
     source_url: str | None
     site: str | None = None  # the site's name
     credited_to: str | None = None  # the outlet the page's text credits
@@ -71,7 +72,7 @@ def choose_canonical(members: Sequence[Member], source_of: Mapping[str, str],
         site = by_url[url].site if url in by_url else None
         return bool(site) and any(same_outlet(c, site or "") for c in credits)
 
-    def rank(url: str) -> tuple[bool, bool, int, tuple[bool, str], str]:
+    def rank(url: str) -> tuple[bool, bool, int, tuple[bool, date, int], str]:
         published = by_url[url].published if url in by_url else None
         return (not credited(url), is_aggregator(url), -citations[url],
                 _date_order(published), url)
@@ -88,6 +89,30 @@ def choose_canonical(members: Sequence[Member], source_of: Mapping[str, str],
     return Canonical(best, reason)
 
 
-def _date_order(published: str | None) -> tuple[bool, str]:
-    """Sort key: known dates first, earliest first."""
-    return (published is None, published or "")
+def _date_order(published: str | None) -> tuple[bool, date, int]:
+    """Sort key: known dates first, earliest first, as instants: a datetime with an offset
+    is compared in UTC (a naive one is taken as UTC), so "10:00+02:00" is before
+    "09:00+00:00". A date without a time may be any time that day: it comes after the day's
+    known times. A value that is not ISO 8601 counts as unknown."""
+    when = _parse_published(published)
+    if when is None:
+        return (True, date.max, 0)
+    if isinstance(when, datetime):
+        utc = when.astimezone(UTC) if when.tzinfo else when
+        return (False, utc.date(), utc.hour * 3600 + utc.minute * 60 + utc.second)
+    return (False, when, _WHOLE_DAY)
+
+
+_WHOLE_DAY = 24 * 3600
+
+
+def _parse_published(published: str | None) -> date | datetime | None:
+    if not published:
+        return None
+    text = published.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None

@@ -16,11 +16,11 @@ _CREDIT_PATTERNS = (
     re.compile(rf"^(?:[A-Z][\w .,'’-]{{0,40}}\s)?\({_NAME}\){_DASH}\S"),
     # Closing credit line: "— Globewire", "- Reuters"
     re.compile(rf"^[—–-]+\s*{_NAME}\.?$"),
-    # Staff byline: "By Continental Press Service staff", "Reuters staff"
-    re.compile(rf"^(?:by\s+)?{_NAME}\s+(?:staff|reporters|correspondents?)\b", re.IGNORECASE),
+    # Staff byline: "By Continental Press Service staff", "Reuters staff". Only the lead-in
+    # and role words ignore case: a name's words are capitalised ("He said UN staff" is prose).
+    re.compile(rf"^(?i:by\s+)?{_NAME}\s+(?i:staff|reporters|correspondents?)\b"),
     # "Credit: AFP", "Courtesy of The Harbor Courier", "© Associated Press 2026"
-    re.compile(rf"^(?:credit|courtesy(?:\s+of)?|©|\(c\)|copyright)\s*:?\s*(?:\d{{4}}\s+)?{_NAME}",
-               re.IGNORECASE),
+    re.compile(rf"^(?i:credit|courtesy(?:\s+of)?|©|\(c\)|copyright)\s*:?\s*(?:\d{{4}}\s+)?{_NAME}"),
 )
 # Words that look like a name in a dateline but are not an outlet.
 _NOT_OUTLETS = frozenset(

@@ -220,8 +220,9 @@ class PostgresDatabase(Database):
 
         try:  # a server-side cursor: rows arrive in batches, not all at once
             with self.connection.transaction(), \
-                    self.connection.cursor(name=f"copydesk_{next(_cursor_numbers)}") as cursor:
-                cursor.itersize = 5000
+                    self.connection.cursor(name=f"copydesk_{next(_cursor_numbers)}",
+                                           binary=True) as cursor:
+                cursor.itersize = 1000
                 cursor.execute(self._sql(sql), params)
                 yield from cursor
         except psycopg.Error as exc:

@@ -7,7 +7,7 @@ shingle sets: `overlap` = shared shingles / shingles of the shorter text. A page
 story whose pages cover most of its text; the ids of existing stories never change except
 when a new page proves two stories are one (the older id survives).
 
-Memory: the index keeps per page its band keys (8 bytes each, pipelines.band_index), its
+Memory: the index keeps per page its band keys (6-8 bytes each, pipelines.band_index), its
 story and the facts the canonical choice needs. Shingle hashes, needed only to verify a
 candidate, stay in memory when the index has no archive; with one (the store), only the
 most recent pages' are kept and the others are read back when they become candidates.
@@ -58,12 +58,66 @@ class _Text:
 
 
 class _Entry:
-    __slots__ = ("aliases", "facts", "key", "number", "order", "story_id")
+    """An indexed page. Its facts are kept field by field, not as the PageFacts object they
+    came in (one object less a page: 40 bytes)."""
+
+    __slots__ = ("aliases", "credited_to", "key", "number", "on_crawled_site", "order",
+                 "published", "site", "source_url", "story_id")
 
     def __init__(self, number: int, order: int, story_id: str, facts: PageFacts,
                  aliases: tuple[str, ...], key: str) -> None:
         self.number, self.order, self.story_id = number, order, story_id
-        self.facts, self.aliases, self.key = facts, aliases, key
+        self.published, self.source_url, self.site = facts.published, facts.source_url, facts.site
+        self.credited_to, self.on_crawled_site = facts.credited_to, facts.on_crawled_site
+        self.aliases, self.key = aliases, key
+
+    @property
+    def facts(self) -> PageFacts:
+        return PageFacts(self.published, self.source_url, self.site, self.credited_to,
+                         self.on_crawled_site)
+
+
+class _StoryMembers:
+    """Story id -> its pages' URLs, in arrival order. Most stories never get a second page:
+    a one-page story keeps its URL alone, not in a list (64 bytes less a story)."""
+
+    def __init__(self) -> None:
+        self._by_story: dict[str, str | list[str]] = {}
+
+    def __contains__(self, story_id: str) -> bool:
+        return story_id in self._by_story
+
+    def story_ids(self) -> list[str]:
+        return list(self._by_story)
+
+    def of(self, story_id: str) -> list[str]:
+        urls = self._by_story.get(story_id)
+        return [] if urls is None else [urls] if isinstance(urls, str) else list(urls)
+
+    def first(self, story_id: str) -> str | None:
+        urls = self._by_story.get(story_id)
+        return urls if urls is None or isinstance(urls, str) else urls[0]
+
+    def add(self, story_id: str, url: str) -> None:
+        urls = self._by_story.get(story_id)
+        if urls is None:
+            self._by_story[story_id] = url
+        elif isinstance(urls, str):
+            self._by_story[story_id] = [urls, url]
+        else:
+            urls.append(url)
+
+    def discard(self, story_id: str, url: str) -> None:
+        left = [u for u in self.of(story_id) if u != url]
+        if not left:
+            self._by_story.pop(story_id, None)
+        else:
+            self._by_story[story_id] = left[0] if len(left) == 1 else left
+
+    def pop(self, story_id: str) -> list[str]:
+        urls = self.of(story_id)
+        self._by_story.pop(story_id, None)
+        return urls
 
 
 #: Texts kept in memory when an archive holds the rest: enough for the pages a crawl has in
@@ -86,7 +140,7 @@ class StoryIndex:
         self._texts: OrderedDict[str, _Text] = OrderedDict()
         self._entries: dict[str, _Entry] = {}
         self._urls: list[str | None] = []  # page number -> URL (None once re-indexed)
-        self._members: dict[str, list[str]] = {}
+        self._members = _StoryMembers()
         self._canonical: dict[str, Canonical] = {}  # filled when asked, dropped on change
         self.source_of: dict[str, str] = {}
         self._arrivals = 0
@@ -105,10 +159,10 @@ class StoryIndex:
         return entry.story_id if entry else None
 
     def story_ids(self) -> list[str]:
-        return list(self._members)
+        return self._members.story_ids()
 
     def members(self, story_id: str) -> list[str]:
-        return list(self._members.get(story_id, ()))
+        return self._members.of(story_id)
 
     def canonical_url(self, story_id: str) -> str | None:
         """The URL of the story's original, as the index stands now."""
@@ -179,10 +233,10 @@ class StoryIndex:
                   else self._canonical_of(story_id).url if story_id in self._members else None)
         changed = [IndexedPage(url, story_id, facts, aliases, hashes, keys.stored, url_key(url))]
         for other in merged:
-            for member in self._members.pop(other, []):
+            for member in self._members.pop(other):
                 entry = self._entries[member]
                 entry.story_id = story_id
-                self._members.setdefault(story_id, []).append(member)
+                self._members.add(story_id, member)
                 changed.append(IndexedPage(member, story_id, entry.facts, entry.aliases))
             self._canonical.pop(other, None)
         entry = self._insert(url, story_id, facts, aliases,
@@ -274,8 +328,8 @@ class StoryIndex:
         return entry.story_id if entry else None
 
     def _age(self, story_id: str) -> int:
-        members = self._members.get(story_id)
-        return self._entries[members[0]].order if members else -1
+        first = self._members.first(story_id)
+        return self._entries[first].order if first is not None else -1
 
     def _texts_of(self, urls: Sequence[str]) -> dict[str, _Text]:
         """The texts of indexed pages: from memory, else from the archive."""
@@ -297,12 +351,15 @@ class StoryIndex:
     def _insert(self, url: str, story_id: str, facts: PageFacts, aliases: tuple[str, ...],
                 order: int | None = None, key: str | None = None) -> _Entry:
         key = key or url_key(url)
+        number = len(self._urls)
         if order is None:
             order, self._arrivals = self._arrivals, self._arrivals + 1
-        entry = _Entry(len(self._urls), order, story_id, facts, aliases, key)
+        if order == number:  # as for every loaded page: one int object for both (32 bytes)
+            order = number
+        entry = _Entry(number, order, story_id, facts, aliases, key)
         self._urls.append(url)
         self._entries[url] = entry
-        self._members.setdefault(story_id, []).append(url)
+        self._members.add(story_id, url)
         self._canonical.pop(story_id, None)
         self._by_key[key] = url
         site = _site_of_key(key)
@@ -323,15 +380,11 @@ class StoryIndex:
         self._bands.remove(entry.number)
         self._urls[entry.number] = None
         self._texts.pop(url, None)
-        members = self._members.get(entry.story_id, [])
-        if url in members:
-            members.remove(url)
+        self._members.discard(entry.story_id, url)
         self._canonical.pop(entry.story_id, None)
-        if not members:
-            self._members.pop(entry.story_id, None)
         site = _site_of_key(entry.key)
         self._site_pages[site] -= 1
-        if entry.facts.source_url:
+        if entry.source_url:
             self._site_citing[site] -= 1
         for key in (entry.key, *map(url_key, entry.aliases)):
             self.source_of.pop(key, None)
@@ -344,10 +397,10 @@ class StoryIndex:
         return canonical
 
     def _choose_canonical(self, story_id: str) -> Canonical:
-        entries = [(url, self._entries[url]) for url in self._members[story_id]]
+        entries = [(url, self._entries[url]) for url in self._members.of(story_id)]
         return choose_canonical(
-            [Member(url, e.facts.published, e.facts.source_url, e.facts.site,
-                    e.facts.credited_to) for url, e in entries],
+            [Member(url, e.published, e.source_url, e.site, e.credited_to)
+             for url, e in entries],
             self.source_of,
             self.is_aggregator,
         )

@@ -292,7 +292,7 @@ class StoreIndexBackend:
             yield IndexedPage(url, story_id, facts, alias_list, page_hashes, page_bands, key)
 
     def hashes(self, urls: Sequence[str]) -> dict[str, np.ndarray]:
-        found = {}
+        found: dict[str, np.ndarray] = {}
         for start in range(0, len(urls), 500):
             chunk = urls[start : start + 500]
             marks = ", ".join("?" * len(chunk))

@@ -7,6 +7,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -25,9 +26,11 @@ class Server:
     url: str  # redis://127.0.0.1:PORT, or postgresql://copydesk@127.0.0.1:PORT (no database)
     version: str
     workdir: Path | None = field(default=None)  # removed by stop(), when the server made it
+    #: PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for every client to leave).
+    stop_signal: int = signal.SIGTERM
 
     def stop(self) -> None:
-        self.process.terminate()
+        self.process.send_signal(self.stop_signal)
         self.process.wait(timeout=30)
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -97,7 +100,8 @@ def start_postgres() -> Server:
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
              "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
             stdout=log, stderr=subprocess.STDOUT, **as_user)
-    server = Server(process, f"postgresql://copydesk@127.0.0.1:{port}", "", workdir)
+    server = Server(process, f"postgresql://copydesk@127.0.0.1:{port}", "", workdir,
+                    signal.SIGINT)
     import psycopg
 
     for _ in range(300):

@@ -42,6 +42,21 @@ def test_without_citations_the_earliest_published_wins_then_url() -> None:
     assert choose_canonical([twin, early], {}).url == choose_canonical([early, twin], {}).url == twin.url
 
 
+@pytest.mark.parametrize(("earlier", "later"), [
+    ("2026-03-05T10:00:00+02:00", "2026-03-05T09:00:00+00:00"),  # 08:00 UTC before 09:00 UTC
+    ("2026-03-05T23:30:00-05:00", "2026-03-06T05:00:00Z"),  # 04:30 UTC, the next day in UTC
+    ("2026-03-04", "2026-03-05T00:10:00+00:00"),  # the day before, whatever its time
+    ("2026-03-05T08:00:00+00:00", "2026-03-05"),  # a known time before "some time that day"
+    ("2026-03-05T08:00:00", "2026-03-05T09:00:00+00:00"),  # naive taken as UTC
+    ("2026-03-09", "yesterday"),  # not a date: unknown, after every known date
+])
+def test_earliest_published_compares_instants_not_text(earlier: str, later: str) -> None:
+    # URLs ordered against the dates, so a choice by text or by URL would be wrong.
+    first = Member("http://z.test/x", earlier, None)
+    second = Member("http://a.test/x", later, None)
+    assert choose_canonical([second, first], {}).url == first.url
+
+
 def test_credited_wire_page_beats_the_reprint_the_copies_cite() -> None:
     reprint = Member("http://pub.test/story", "2026-03-02", None, "Daily Pub", "Globewire")
     wire = Member("http://globewire.test/quake", "2026-03-02T09:00", None, "Globewire")

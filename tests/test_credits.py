@@ -16,6 +16,12 @@ from pipelines.credits import find_credit, same_outlet
     ("The man (who was 37) \u2014 said nothing", None),
     ("Smoke over the camp (AFP)", None),
     ("Update (Monday) \u2014 the bridge reopened", None),
+    ("BY REUTERS STAFF", "REUTERS"),
+    ("courtesy of The Harbor Courier", "The Harbor Courier"),
+    # Prose, not credits: the words before "staff" are not a capitalised name.
+    ("He said UN staff were evacuated overnight.", None),
+    ("The main current staff rotation ends in May.", None),
+    ("credit card fraud rose by a third", None),
 ])
 def test_credits(block: str, credit: str | None) -> None:
     assert find_credit([block]) == credit

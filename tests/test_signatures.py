@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from datasketch import MinHash
 
-from pipelines.band_index import BandTable
+from pipelines.band_index import COMPACT_RUN_KEYS, BandTable, CompactRun
 from pipelines.signatures import WindowSigner
 
 
@@ -31,28 +32,48 @@ def test_stored_keys_cover_every_other_window_and_the_last() -> None:
     assert signer.keys(np.empty(0, dtype=np.uint64)).query.size == 0
 
 
-def test_band_table_answers_like_a_dict_through_flushes_merges_and_removals() -> None:
+@pytest.mark.parametrize("compact_from", [COMPACT_RUN_KEYS, 1000])  # 1000: every large run compact
+def test_band_table_answers_like_a_dict_through_flushes_merges_and_removals(
+        compact_from: int) -> None:
     rng = np.random.default_rng(5)
-    table, truth = BandTable(), {}
-    shared = rng.integers(0, 2**63, size=40, dtype=np.uint64)
-    loaded = {page: np.concatenate([rng.integers(0, 2**63, size=200, dtype=np.uint64),
+    table, truth = BandTable(compact_from), {}
+    shared = rng.integers(0, 2**64 - 1, size=40, dtype=np.uint64)
+    # Prefixes at the edges of a compact run's buckets (low 24 prefix bits all 0 or all 1).
+    shared[:4] = [0xABCD_FFFF_FF00_0000, 0xABCE_0000_0000_0001, 0xFFFF_FFFF_FF12_3456, 7]
+    loaded = {page: np.concatenate([rng.integers(0, 2**64 - 1, size=200, dtype=np.uint64),
                                     shared[page % 40 : page % 40 + 1]]) for page in range(300)}
     table.bulk_load(np.repeat(np.arange(300, dtype=np.uint32), 201),
                     np.concatenate(list(loaded.values())))
     truth.update(loaded)
     for page in range(300, 1200):  # enough keys for several runs and merges
-        keys = np.concatenate([rng.integers(0, 2**63, size=200, dtype=np.uint64),
+        keys = np.concatenate([rng.integers(0, 2**64 - 1, size=200, dtype=np.uint64),
                                shared[page % 40 : page % 40 + 1]])
         table.add(page, keys)
         truth[page] = keys
     for page in range(0, 1200, 7):
         table.remove(page)
         truth.pop(page)
+    compact = [run for run in table._runs if isinstance(run, CompactRun)]
+    assert bool(compact) == (compact_from == 1000)  # the layout under test is in use
 
     def expected(keys: np.ndarray) -> set[int]:
         wanted = set((keys >> np.uint64(24)).tolist())
         return {p for p, k in truth.items() if wanted & set((k >> np.uint64(24)).tolist())}
 
-    for probe in (shared[:3], truth[500][:5], truth[1100][-3:], rng.integers(0, 2**63, size=9, dtype=np.uint64)):
+    for probe in (shared[:3], shared[3:6], truth[500][:5], truth[1100][-3:], rng.integers(0, 2**63, size=9, dtype=np.uint64)):
         assert table.pages_sharing(probe) == expected(probe)
     assert table.pages_sharing(shared[3:4]) == {p for p in truth if p % 40 == 3}
+
+
+def test_a_large_loaded_index_finds_every_page_by_any_of_its_keys() -> None:
+    """A load large enough to be sorted on two cores and kept compact."""
+    rng = np.random.default_rng(9)
+    pages, per_page = 3000, 192
+    keys = rng.integers(0, 2**64 - 1, size=pages * per_page, dtype=np.uint64)
+    table = BandTable(compact_from=1 << 16)
+    table.bulk_load(np.repeat(np.arange(pages, dtype=np.uint32), per_page), keys.copy())
+    assert len(table) == keys.size and isinstance(table._runs[0], CompactRun)
+    for page in rng.choice(pages, size=50, replace=False).tolist():
+        probe = keys[page * per_page + rng.integers(0, per_page, size=2)]
+        assert page in table.pages_sharing(probe)
+    assert table.pages_sharing(rng.integers(0, 2**64 - 1, size=50, dtype=np.uint64)) == set()

@@ -60,6 +60,16 @@ def test_url_key_joins_variants_of_one_page(variant: str) -> None:
     assert url_key("http://news.test/2026/other") != url_key("http://news.test/2026/story")
 
 
+@pytest.mark.parametrize("variant", [
+    "http://xn--bcher-kva.de/stra%C3%9Fe/%C3%A4?q=%C3%BC",  # as Scrapy's requests carry it
+    "https://www.BÜCHER.de/stra%c3%9fe/ä?q=ü",
+])
+def test_non_ascii_urls_match_their_encoded_forms(variant: str) -> None:
+    written = "http://bücher.de/straße/ä?q=ü"  # as a page's link or a feed may write it
+    assert url_key(variant) == url_key(written) == "xn--bcher-kva.de/stra%C3%9Fe/%C3%A4?q=%C3%BC"
+    assert site_of(variant) == site_of(written) == "xn--bcher-kva.de"
+
+
 def test_site_of_ignores_www() -> None:
     assert site_of("http://www.news.test/a") == site_of("https://news.test/b") == "news.test"
 
