@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import tldextract
 from w3lib.url import canonicalize_url
 
 from crawler.egress import EgressPolicy, EgressRefused
@@ -87,7 +89,7 @@ _AMP_PATH = re.compile(r"(/amp)+/?$|^/amp(?=/)|\.amp(?=\.html?$)", re.IGNORECASE
 
 
 #: Version of url_key's rules; stored keys made under another version are computed again.
-URL_KEY_VERSION = "key-v2"  # v2: non-ASCII hosts in IDNA form
+URL_KEY_VERSION = "key-v3"  # v3: sites are registrable domains, IDNA hosts
 
 
 @lru_cache(maxsize=1 << 16)
@@ -99,15 +101,31 @@ def url_key(url: str) -> str:
     return f"{site_of(url)}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
+# The Public Suffix List as tldextract bundles it: never fetched at run time, no cache
+# written. Private suffixes count (blogspot.com, github.io): each blog there is a site.
+_PUBLIC_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                         include_psl_private_domains=True)
+
+
 @lru_cache(maxsize=1 << 16)
 def site_of(url: str) -> str:
-    """The host of a URL without a leading "www." (two hosts of one site compare equal); a
-    non-ASCII host in its IDNA form, as normalize_url writes it ("bücher.de" and
-    "xn--bcher-kva.de" are one site)."""
-    host = (urlsplit(url).hostname or "").lower()
+    """The site of a URL: its host's registrable domain, so the hosts one outlet serves
+    pages from are one site ("www.", "m.", "amp.", "edition." hosts of cnn.com are
+    "cnn.com"; "news.bbc.co.uk" is "bbc.co.uk"). A host under a suffix the list does not
+    know (".test", ".local") keeps its last two labels; an IP address stays as it is. A
+    non-ASCII host is in its IDNA form, as normalize_url writes it."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
     if not host.isascii():
         host = urlsplit(normalize_url(url)).hostname or host
-    return host.removeprefix("www.")
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    parts = _PUBLIC_SUFFIXES.extract_str(host)
+    if parts.suffix and parts.domain:
+        return f"{parts.domain}.{parts.suffix}"
+    return ".".join(host.split(".")[-2:])
 
 
 @lru_cache(maxsize=1 << 16)

@@ -44,7 +44,8 @@ def save_validators(db: Database,
             "INSERT INTO http_validators (url, etag, last_modified, saved_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(url) DO UPDATE SET etag=excluded.etag,"
             " last_modified=excluded.last_modified, saved_at=excluded.saved_at",
-            [(url, etag, modified, now) for url, etag, modified in validators])
+            # In URL order: two workers saving at once lock rows in one order (no deadlock).
+            sorted((url, etag, modified, now) for url, etag, modified in validators))
 
 
 def remembered_pages(db: Database) -> dict[str, str]:
@@ -64,7 +65,8 @@ def remember_pages(db: Database, pages: Iterable[tuple[str, str]],
             "INSERT INTO remembered_pages (url, reason, seen_at, retry_after) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(url) DO UPDATE SET reason=excluded.reason, seen_at=excluded.seen_at,"
             " retry_after=excluded.retry_after",
-            [(url, reason, now.isoformat(timespec="seconds"), retry) for url, reason in pages])
+            sorted((url, reason, now.isoformat(timespec="seconds"), retry)
+                   for url, reason in pages))
 
 
 def last_walk_finished(db: Database) -> bool:

@@ -235,8 +235,9 @@ class StoreIndexBackend:
             StoreError: naming the file, the mismatch and what to do.
         """
         add_missing_columns(self.db, "story_index", _INDEX_COLUMNS)
-        self.db.execute("CREATE INDEX IF NOT EXISTS story_index_seen ON story_index (seen_at)")
-        self.db.execute("CREATE INDEX IF NOT EXISTS story_index_story ON story_index (story_id)")
+        self.db.create_schema(  # after the columns: a store of an older release lacks seen_at
+            "CREATE INDEX IF NOT EXISTS story_index_seen ON story_index (seen_at);"
+            "CREATE INDEX IF NOT EXISTS story_index_story ON story_index (story_id);")
         stored = {key: value for key, value in self.db.execute("SELECT key, value FROM index_meta")}
         has_pages = self.db.execute("SELECT 1 FROM story_index LIMIT 1").fetchone() is not None
         mismatch = {k: (stored.get(k), v) for k, v in fingerprint.items() if stored.get(k) != v}

@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipelines.databases import StoreLocation
+from pipelines.databases import DatabaseError, StoreLocation
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.storage import ArticleStore, StoreIndexBackend, open_store
 
 logger = logging.getLogger(__name__)
+
+# Tries of one article's write when the store says busy (another writer's lock, a
+# deadlock the server broke): 0.05 s doubling, about 6 s in all.
+_WRITE_TRIES = 7
 
 
 @dataclass
@@ -84,8 +88,16 @@ class StoryDesk:
                                              record.get("aliases") or ())
         row = {**record, "story_id": assignment.story_id,
                "canonical_url": assignment.canonical.url, "similarity": assignment.similarity}
-        outcome = self.store.write(row, assignment.merged, assignment.canonical.reason,
-                                   assignment.previous_canonical, changed)
+        for attempt in range(_WRITE_TRIES):
+            try:
+                outcome = self.store.write(row, assignment.merged, assignment.canonical.reason,
+                                           assignment.previous_canonical, changed)
+                break
+            except DatabaseError as exc:  # undone as a whole: the same write may try again
+                if not exc.busy or attempt == _WRITE_TRIES - 1:
+                    raise
+                logger.info("desk: store busy (%s); writing %s again", exc, record["url"])
+                time.sleep(0.05 * 2**attempt)
         self.counts["new_stories" if assignment.new_story else "joined_stories"] += 1
         self.counts[f"articles_{outcome}"] += 1
         self.counts["stories_merged"] += len(assignment.merged)

@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 from crawler.sampleweb.build import START_URLS, build_web
 from crawler.sampleweb.server import SampleWebServer
 from pipelines.storage import open_store
-from tests.servers import ServerUnavailable, new_database, start_postgres, start_redis
+from tests.servers import Server, ServerUnavailable, new_database, start_postgres, start_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 STORIES = json.loads((ROOT / "crawler/sampleweb/stories.json").read_text())
@@ -85,17 +85,23 @@ def first_crawl(proxy: SampleWebServer, tmp_path_factory: pytest.TempPathFactory
             "feed": [json.loads(line) for line in (workdir / "out.jsonl").read_text().splitlines()]}
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on a free loopback port, for the session; its URL's prefix."""
+def serve(start: Callable[[], Server]) -> Iterator[str]:
+    """A started server's URL until the session ends; the tests that need it are skipped,
+    with the reason, when it is not installed or does not start."""
     try:
-        server = start_redis(tmp_path_factory.mktemp("redis"))
+        server = start()
     except ServerUnavailable as exc:
         pytest.skip(f"{exc}; .ci/run installs it")
     try:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on a free loopback port, for the session; its URL's prefix."""
+    yield from serve(lambda: start_redis(tmp_path_factory.mktemp("redis")))
 
 
 @pytest.fixture
@@ -113,14 +119,7 @@ def redis_url(redis_server: str) -> str:
 def postgres_server() -> Iterator[str]:
     """A real PostgreSQL server on a free loopback port, for the session; its URL without
     a database."""
-    try:
-        server = start_postgres()
-    except ServerUnavailable as exc:
-        pytest.skip(f"{exc}; .ci/run installs it")
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    yield from serve(start_postgres)
 
 
 _database_numbers = itertools.count()

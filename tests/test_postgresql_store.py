@@ -18,7 +18,8 @@ import pytest
 
 from crawler.sampleweb.build import START_URLS
 from crawler.sampleweb.server import SampleWebServer
-from pipelines.databases import StoreLocation
+from pipelines.databases import DatabaseError, StoreLocation
+from pipelines.storage import open_store
 from pipelines.store_lock import StoreLock
 from tests.conftest import ROOT, crawl_env, read_store, run_crawl
 from tests.test_incremental import fetched, served_web
@@ -161,3 +162,54 @@ def test_a_database_the_user_may_not_write_is_refused_before_the_crawl(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot use postgresql://reader@")
     assert "permission denied" in lines[0]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_stream_reads_ahead_yet_stops_with_its_reader_and_passes_errors_on(
+        engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    store = request.getfixturevalue("postgres_url") if engine == "postgresql" \
+        else str(tmp_path / "s.db")
+    db = open_store(store)
+    db.executemany("INSERT INTO crawl_marks (key, value) VALUES (?, ?)",
+                   [(f"k{n:05}", "v") for n in range(5000)])
+    rows = db.stream("SELECT key FROM crawl_marks ORDER BY key")
+    assert [next(rows)[0] for _ in range(3)] == ["k00000", "k00001", "k00002"]
+    rows.close()  # the reader stops mid-stream: the connection is free again
+    assert db.execute("SELECT COUNT(*) FROM crawl_marks").fetchone()[0] == 5000
+    assert [key for (key,) in db.stream("SELECT key FROM crawl_marks ORDER BY key")] == \
+        [f"k{n:05}" for n in range(5000)]
+    with pytest.raises(DatabaseError):
+        list(db.stream("SELECT nothing FROM no_such_table"))
+    assert db.execute("SELECT 1").fetchone()[0] == 1
+    db.close()
+
+
+def test_opening_the_store_does_not_wait_for_the_writers_transaction(postgres_url: str) -> None:
+    """Workers open the store while the desk writes: opening must take no lock a write holds
+    (it deadlocked with the desk when it ran CREATE INDEX on existing tables)."""
+    import threading
+
+    from pipelines.storage import StoreIndexBackend
+
+    writer = open_store(postgres_url)
+    desk = StoreIndexBackend(open_store(postgres_url))
+    desk.check({"scheme": "x"})  # as the desk starts
+    desk.db.close()
+    opened: list[bool] = []
+
+    def open_as_a_worker() -> None:
+        reader = open_store(postgres_url)
+        StoreIndexBackend(reader).check({"scheme": "x"})
+        reader.close()
+        opened.append(True)
+
+    with writer.transaction():  # the desk, mid-write
+        writer.execute("INSERT INTO articles (url, text, fetched_at) VALUES ('http://a.test/1',"
+                       " 't', '2026-03-02')")
+        writer.execute("INSERT INTO story_index (url, story_id, hashes) VALUES"
+                       " ('http://a.test/1', 'st-1', ?)", (b"",))
+        worker = threading.Thread(target=open_as_a_worker, daemon=True)
+        worker.start()
+        worker.join(timeout=10)
+        assert opened == [True], "opening the store waited for the writer's transaction"
+    writer.close()

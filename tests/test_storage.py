@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from crawler.items import ARTICLE_FIELDS
+from pipelines.databases import StoreLocation
 from pipelines.storage import ArticleStore, StoreError, open_store
 from tests.conftest import read_store
 
@@ -56,3 +57,24 @@ def test_store_uses_wal_so_readers_never_see_half_a_page(tmp_path: Path) -> None
     store = ArticleStore(connection, ARTICLE_FIELDS)
     store.write(record("http://a.test/1", "s1", "http://a.test/1"))
     assert reader.execute("SELECT COUNT(*) FROM stories").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(("given", "engine", "target", "shown"), [
+    ("news.db", "sqlite", "news.db", "news.db"),
+    ("sqlite:///news.db", "sqlite", "news.db", "news.db"),
+    ("sqlite:////var/lib/copydesk/news.db", "sqlite", "/var/lib/copydesk/news.db",
+     "/var/lib/copydesk/news.db"),
+    ("postgresql://desk:s3cret@db.example:5432/news", "postgresql",
+     "postgresql://desk:s3cret@db.example:5432/news", "postgresql://desk:***@db.example:5432/news"),
+    ("postgres://db.example/news", "postgresql", "postgres://db.example/news",
+     "postgres://db.example/news"),
+])
+def test_store_locations(given: str, engine: str, target: str, shown: str) -> None:
+    location = StoreLocation.parse(given)
+    assert (location.engine, location.target, str(location)) == (engine, target, shown)
+
+
+@pytest.mark.parametrize("given", ["mysql://db/news", "sqlite://", "redis://127.0.0.1/0"])
+def test_store_urls_of_other_kinds_are_refused(given: str) -> None:
+    with pytest.raises(StoreError):
+        StoreLocation.parse(given)

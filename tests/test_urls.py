@@ -74,6 +74,23 @@ def test_site_of_ignores_www() -> None:
     assert site_of("http://www.news.test/a") == site_of("https://news.test/b") == "news.test"
 
 
+@pytest.mark.parametrize(("url", "site"), [
+    ("https://edition.cnn.com/2026/x", "cnn.com"), ("https://amp.cnn.com/x", "cnn.com"),
+    ("http://m.bbc.co.uk/news/1", "bbc.co.uk"), ("https://news.bbc.co.uk/", "bbc.co.uk"),
+    # A blog on a hosting suffix is a site of its own, not the host's.
+    ("https://riverton.blogspot.com/2026/x.html", "riverton.blogspot.com"),
+    ("http://mobile.globewire.test/x", "globewire.test"),  # an unknown suffix: two labels
+    ("http://127.0.0.1:8080/x", "127.0.0.1"), ("http://localhost/x", "localhost"),
+])
+def test_site_of_is_the_registrable_domain(url: str, site: str) -> None:
+    assert site_of(url) == site
+
+
+def test_url_key_joins_a_page_across_the_hosts_of_its_site() -> None:
+    assert url_key("https://m.cnn.com/2026/story") == url_key("https://edition.cnn.com/2026/story/")
+    assert url_key("https://m.cnn.com/2026/story") != url_key("https://m.cnn.com/2026/other")
+
+
 @pytest.mark.parametrize(("url", "private"), [
     ("http://127.0.0.1/x", True), ("http://10.1.2.3/", True), ("http://localhost:8080/", True),
     ("http://192.168.0.4/", True), ("http://news.test/", False), ("http://8.8.8.8/", False),
