@@ -67,7 +67,8 @@ CRAWL_SITEMAPS_PER_INDEX = 50
 # At most this many links of one page are followed (in URL order); a news home page has a
 # few hundred. A page of 100,000 links cannot flood the queue.
 CRAWL_MAX_LINKS_PER_PAGE = 1000
-# At most this many requests go to one site (host without "www.") in one run, whatever
+# At most this many requests go to one site (registrable domain: www., m. and edition.
+# hosts of example.com are the site example.com) in one run, whatever
 # links, sitemaps and source links ask for: a bound on traps that invent endless URLs. A
 # sources file's max_pages bounds each source further.
 CRAWL_MAX_PAGES_PER_SITE = 5000
