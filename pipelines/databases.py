@@ -65,6 +65,11 @@ class StoreLocation:
         raise StoreError(f"unknown store {text!r}: STORE_URL takes sqlite:///PATH or "
                          "postgresql://USER@HOST:PORT/DATABASE")
 
+    @classmethod
+    def of(cls, store: StoreLocation | str | Path) -> StoreLocation:
+        """A StoreLocation as given, or parsed from a path or URL (see parse)."""
+        return store if isinstance(store, StoreLocation) else cls.parse(store)
+
     @property
     def is_file(self) -> bool:
         return self.engine == "sqlite"

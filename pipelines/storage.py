@@ -75,7 +75,7 @@ def open_store(store: StoreLocation | str | Path, lock_timeout: float = 30) -> D
     Raises:
         StoreError: when the store is not a usable database or cannot be reached.
     """
-    location = store if isinstance(store, StoreLocation) else StoreLocation.parse(store)
+    location = StoreLocation.of(store)
     db = connect(location, lock_timeout, application=f"copydesk pid {os.getpid()}")
     try:
         db.create_schema(_SCHEMA)
@@ -222,7 +222,6 @@ class StoreIndexBackend:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.path = db.location
 
     def check(self, fingerprint: dict[str, str], derived_scheme: str | None = None) -> bool:
         """Record the index's parameters, or refuse an index built with other ones.
@@ -244,7 +243,7 @@ class StoreIndexBackend:
         if mismatch and has_pages:
             details = ", ".join(f"{k}: stored {old!r}, now {new!r}" for k, (old, new) in mismatch.items())
             raise StoreError(
-                f"the story index in {self.path} was built with other parameters ({details}); "
+                f"the story index in {self.db.location} was built with other parameters ({details}); "
                 f"restore the old settings, or {new_store_hint(self.db.location)}"
             )
         keys_current = not has_pages or stored.get("derived_scheme") == derived_scheme
@@ -284,7 +283,7 @@ class StoreIndexBackend:
                 page_bands = _uint64s(band_bytes, "band keys")
             except ValueError as exc:
                 raise StoreError(
-                    f"corrupt story index entry for {url} in {self.path} ({exc}); "
+                    f"corrupt story index entry for {url} in {self.db.location} ({exc}); "
                     f"{new_store_hint(self.db.location)}"
                 ) from None
             # Site names repeat on every page of a site: one string object each.

@@ -34,7 +34,7 @@ class StoreLock:
         Raises:
             StoreError: when another process holds it, or the lock cannot be taken.
         """
-        location = store if isinstance(store, StoreLocation) else StoreLocation.parse(store)
+        location = StoreLocation.of(store)
         key = (str(Path(f"{location.target}.lock").resolve()) if location.is_file
                else location.target)
         held = cls._held.get(key)

@@ -59,7 +59,7 @@ def load_index(opened: OpenedIndex) -> set[str]:
     if computed or not opened.keys_current:
         logger.info("story index: band keys computed for %d stored pages", len(computed))
         backend.save(computed, derived_scheme=index.derived_scheme)
-    logger.info("story index: %d pages loaded from %s in %.1f s", len(index), backend.path,
+    logger.info("story index: %d pages loaded from %s in %.1f s", len(index), backend.db.location,
                 time.monotonic() - started)
     return set(index.story_ids())
 
