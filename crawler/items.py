@@ -62,7 +62,7 @@ class Article:
     credited_to: str | None = None
     #: Set by DedupPipeline: the story this page belongs to, the story's original publication,
     #: and this page's similarity (0..1) to the canonical page's text, or to the page it
-    #: matched while the canonical is not indexed (1.0 for a story's first page).
+    #: matched while the canonical is not indexed (1.0 for the canonical page itself).
     story_id: str | None = None
     canonical_url: str | None = None
     similarity: float | None = None
@@ -73,11 +73,13 @@ class Article:
     #: URLs of social posts embedded in the article (tweets, Instagram, TikTok).
     embeds: list[str] = field(default_factory=list)
     #: Set by DedupPipeline for StoragePipeline (not exported): why the story's canonical is
-    #: what it is, its previous canonical if this page changed it, and the ids of stories
-    #: this page proved to be the same story (now merged into story_id).
+    #: what it is, its previous canonical if this page changed it, the ids of stories
+    #: this page proved to be the same story (now merged into story_id), and the other
+    #: pages' similarity to the canonical when this page changed it (URL -> similarity).
     canonical_reason: str | None = None
     previous_canonical: str | None = None
     merged_stories: list[str] = field(default_factory=list)
+    member_similarities: dict[str, float] = field(default_factory=dict)
     #: Copied from the Page for SourceLinkPipeline and DedupPipeline (not exported).
     aliases: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
@@ -94,7 +96,8 @@ class Article:
 
 #: Fields of Article that internal stages use and exports leave out.
 _INTERNAL_FIELDS = {
-    "html", "canonical_reason", "previous_canonical", "merged_stories", "aliases", "redirects",
+    "html", "canonical_reason", "previous_canonical", "merged_stories", "member_similarities",
+    "aliases", "redirects",
     "source_name", "counted_for", "index_pages", "markup", "source_link",
 }
 

@@ -212,6 +212,7 @@ class DedupPipeline:
         item.canonical_reason = assignment.canonical.reason
         item.previous_canonical = assignment.previous_canonical
         item.merged_stories = list(assignment.merged)
+        item.member_similarities = dict(assignment.member_similarities)
         stats.inc_value("dedup/new_story" if assignment.new_story else "dedup/joined_story")
         if item.counted_for:
             if assignment.new_story:
@@ -289,7 +290,8 @@ class StoragePipeline:
             try:
                 with _timed(stats, "storage"):
                     return self.store.write(record, item.merged_stories, item.canonical_reason,
-                                            item.previous_canonical, item.index_pages)
+                                            item.previous_canonical, item.index_pages,
+                                            item.member_similarities)
             except DatabaseError as exc:
                 if not exc.busy or time.monotonic() > deadline:
                     raise

@@ -250,9 +250,30 @@ class StoryIndex:
             original = self._texts_of([canonical.url]).get(canonical.url)
             if original is not None and original.shingles.size:
                 similarity = _overlap(original, probe)
+        if canonical.url == url:
+            similarity = 1.0
+        restated = {}
+        if moved_from or merged or canonical.url == url:
+            # The other pages were measured against another text: measure them again, so
+            # that what is stored does not depend on the order the pages came in.
+            restated = self._similarities_to(canonical.url, story_id, skip=url)
         assignment = Assignment(story_id, round(similarity, 4), canonical, new_story,
-                                tuple(merged), moved_from)
+                                tuple(merged), moved_from, restated)
         return assignment, changed
+
+    def _similarities_to(self, canonical_url: str, story_id: str, skip: str
+                         ) -> dict[str, float]:
+        """The story's pages (but `skip`) -> their similarity to the canonical page's text;
+        empty while the canonical page is not indexed."""
+        members = [m for m in self._members.of(story_id) if m != skip]
+        if not members or canonical_url not in self._entries:
+            return {}
+        texts = self._texts_of([canonical_url, *members])
+        original = texts.get(canonical_url)
+        if original is None or not original.shingles.size:
+            return {}
+        return {m: 1.0 if m == canonical_url else round(_overlap(texts[m], original), 4)
+                for m in members if m in texts}
 
     def _verified_matches(self, url: str, probe: _Text, query: Keys
                           ) -> dict[str, tuple[float, float]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -140,9 +140,11 @@ class ArticleStore:
 
     def write(self, record: dict[str, Any], merged: Sequence[str] = (),
               canonical_reason: str | None = None, previous_canonical: str | None = None,
-              index_pages: Iterable[IndexedPage] = ()) -> str:
+              index_pages: Iterable[IndexedPage] = (),
+              member_similarities: Mapping[str, float] | None = None) -> str:
         """Store one article, its story and the story index rows it changed, in one
         transaction: a crash or a failed write leaves all of them as they were.
+        `member_similarities` restates other pages' similarity (URL -> similarity).
 
         Returns:
             "new", "updated" (the page's text changed since it was stored) or "unchanged".
@@ -174,6 +176,9 @@ class ArticleStore:
                               f"{previous_canonical} -> {canonical} ({canonical_reason})")
             self.db.execute("UPDATE articles SET canonical_url=? WHERE story_id=?",
                             (canonical, story_id))
+            if member_similarities:
+                self.db.executemany("UPDATE articles SET similarity=? WHERE url=?",
+                                    [(s, u) for u, s in sorted(member_similarities.items())])
             self._update_story(story_id, canonical, canonical_reason, record)
         return outcome
 

@@ -91,7 +91,8 @@ class StoryDesk:
         for attempt in range(_WRITE_TRIES):
             try:
                 outcome = self.store.write(row, assignment.merged, assignment.canonical.reason,
-                                           assignment.previous_canonical, changed)
+                                           assignment.previous_canonical, changed,
+                                           assignment.member_similarities)
                 break
             except DatabaseError as exc:  # undone as a whole: the same write may try again
                 if not exc.busy or attempt == _WRITE_TRIES - 1:

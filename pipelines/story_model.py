@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from pipelines.canonical import Canonical
@@ -94,6 +94,9 @@ class Assignment:
     merged: tuple[str, ...] = ()
     #: Set when the story's canonical changed: the previous canonical URL.
     previous_canonical: str | None = None
+    #: The other pages of the story whose similarity to the canonical changed with this
+    #: page (a new or moved canonical, merged stories): URL -> similarity.
+    member_similarities: Mapping[str, float] = field(default_factory=dict)
 
 
 class IndexBackend(Protocol):

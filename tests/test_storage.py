@@ -7,8 +7,10 @@ import pytest
 
 from crawler.items import ARTICLE_FIELDS
 from pipelines.databases import StoreLocation
+from pipelines.dedup import DedupOptions, StoryIndex
 from pipelines.storage import ArticleStore, StoreError, open_store
-from tests.conftest import read_store
+from pipelines.story_desk import StoryDesk
+from tests.conftest import read_store, story_text
 
 
 def record(url: str, story: str, canonical: str, **fields: object) -> dict[str, object]:
@@ -78,3 +80,31 @@ def test_store_locations(given: str, engine: str, target: str, shown: str) -> No
 def test_store_urls_of_other_kinds_are_refused(given: str) -> None:
     with pytest.raises(StoreError):
         StoreLocation.parse(given)
+
+
+def test_stored_similarities_do_not_depend_on_the_order_pages_came_in(tmp_path: Path) -> None:
+    # A copy filed before its original is first measured against another copy; once the
+    # original is filed, every page's stored similarity is to the original's text.
+    original = story_text("bridge")
+    paragraphs = original.split("\n")
+    pages = {
+        "http://herald.test/bridge": ("2026-03-02T08:00:00+00:00", original),
+        "http://agg.test/excerpt": (None, "\n".join(paragraphs[:3])),
+        "http://blog.test/edited": (None, "\n".join(p.replace(" the ", " a ") if i % 2 else p
+                                                  for i, p in enumerate(paragraphs))),
+    }
+    stored = []
+    for name, order in (("a", list(pages)), ("b", list(reversed(pages)))):
+        path = tmp_path / f"{name}.db"
+        desk = StoryDesk(StoryIndex(DedupOptions()), ArticleStore(open_store(path), ARTICLE_FIELDS))
+        for url in order:
+            published, text = pages[url]
+            desk.file(record(url, None, None, text=text, published=published,
+                             site=url.split("/")[2]))
+        stored.append({url: (a["canonical_url"], a["similarity"])
+                       for url, a in read_store(path)["articles"].items()})
+    assert stored[0] == stored[1]
+    assert {canonical for canonical, _ in stored[0].values()} == {"http://herald.test/bridge"}
+    assert stored[0]["http://herald.test/bridge"][1] == 1.0
+    assert stored[0]["http://agg.test/excerpt"][1] == 1.0  # all of it is in the original
+    assert 0.3 < stored[0]["http://blog.test/edited"][1] < 0.95
