@@ -4,8 +4,9 @@
 
 The web is served by crawler.sampleweb.server on 127.0.0.1; `scrapy crawl news` runs in a
 subprocess from the web's start_urls.txt only (labels.json is read after the crawl, for
-scoring). Scores come from the SQLite store the crawl leaves (its final state). Prints a
-report, then one JSON object as the last line.
+scoring). Scores come from the SQLite store the crawl leaves (its final state); `feed_*`
+scores from the crawl's JSON Lines feed, read as a consumer keeping each URL's last record.
+Prints a report, then one JSON object as the last line.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from scoring import score_crawl
 
 
 def crawl(web: Path, workdir: Path, timeout: float) -> tuple[dict[str, object], float]:
-    """Run the crawl; return its stats and wall seconds."""
-    db, stats_file = workdir / "synd.db", workdir / "stats.json"
+    """Run the crawl (also writing the feed, feed.jsonl); return its stats and wall seconds."""
+    db, stats_file, feed = workdir / "synd.db", workdir / "stats.json", workdir / "feed.jsonl"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    seconds = crawl_web(web, db, workdir / "proxy.jsonl", timeout, f"CRAWL_STATS_FILE={stats_file}")
+    feeds = json.dumps({str(feed): {"format": "jsonlines", "overwrite": True}})
+    seconds = crawl_web(web, db, workdir / "proxy.jsonl", timeout,
+                        f"CRAWL_STATS_FILE={stats_file}", f"FEEDS={feeds}")
     return json.loads(stats_file.read_text()), seconds
 
 
@@ -46,6 +49,11 @@ def main() -> None:
     rows = [dict(r) for r in connection.execute("SELECT * FROM articles")]
     proxy_log = [json.loads(line) for line in (workdir / "proxy.jsonl").open()]
     result = score_crawl(rows, labels, proxy_log)
+    # The feed as a consumer keeping each URL's last record holds it (score_crawl keys by URL).
+    feed_rows = [json.loads(line) for line in (workdir / "feed.jsonl").open()]
+    from_feed = score_crawl(feed_rows, labels, proxy_log)
+    result["feed_canonical_url_accuracy"] = from_feed["canonical_url_accuracy"]
+    result["feed_pairwise_f1"] = from_feed["pairwise_f1"]
     cpu = float(stats.get("cpu_seconds", 0.0))  # type: ignore[arg-type]
     dedup_cpu = float(stats.get("timing/dedup_cpu_s", 0.0))  # type: ignore[arg-type]
     result.update({

@@ -27,14 +27,15 @@ from pipelines.databases import (
 )
 from pipelines.dedup import IndexedPage, PageFacts
 
-__all__ = ["ArticleStore", "StoreError", "StoreIndexBackend", "check_store", "open_store"]
+__all__ = ["ArticleStore", "StoreError", "StoreIndexBackend", "check_store", "open_store",
+           "revised_articles"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url TEXT PRIMARY KEY, title TEXT, text TEXT NOT NULL, author TEXT, published TEXT,
     site TEXT, language TEXT, page_canonical TEXT, fetched_at TEXT NOT NULL,
     source_url TEXT, source_evidence TEXT, credited_to TEXT, story_id TEXT, canonical_url TEXT,
-    similarity REAL, modified TEXT, description TEXT, image TEXT, embeds TEXT
+    similarity REAL, modified TEXT, description TEXT, image TEXT, embeds TEXT, revised_at TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
 CREATE TABLE IF NOT EXISTS stories (
@@ -136,7 +137,9 @@ class ArticleStore:
     def __init__(self, db: Database, fields: Sequence[str]) -> None:
         self.db = db
         self.fields = list(fields)
-        add_missing_columns(self.db, "articles", self.fields)
+        add_missing_columns(self.db, "articles", [*self.fields, "revised_at"])
+        self.db.create_schema(  # after the column: a store of an older release lacks it
+            "CREATE INDEX IF NOT EXISTS articles_revised ON articles (revised_at);")
 
     def write(self, record: dict[str, Any], merged: Sequence[str] = (),
               canonical_reason: str | None = None, previous_canonical: str | None = None,
@@ -149,9 +152,10 @@ class ArticleStore:
         Returns:
             "new", "updated" (the page's text changed since it was stored) or "unchanged".
         """
-        story_id, canonical = record["story_id"], record["canonical_url"]
+        story_id, canonical, url = record["story_id"], record["canonical_url"], record["url"]
         columns = ", ".join(self.fields)
         updates = ", ".join(f"{f}=excluded.{f}" for f in self.fields if f != "url")
+        now = _now()
         with self.db.transaction():
             save_index_pages(self.db, index_pages)
             before = self.db.execute("SELECT text FROM articles WHERE url=?",
@@ -167,18 +171,24 @@ class ArticleStore:
                 return outcome
             if outcome == "updated":
                 self._history(story_id, "page_updated", f"{record['url']} changed its text")
+            # Other pages that a later page changes are marked revised_at (see revised_articles).
             for old in merged:
-                self.db.execute("UPDATE articles SET story_id=? WHERE story_id=?", (story_id, old))
+                self.db.execute("UPDATE articles SET story_id=?, revised_at=? WHERE story_id=?",
+                                (story_id, now, old))
                 self.db.execute("DELETE FROM stories WHERE story_id=?", (old,))
                 self._history(story_id, "merged", f"story {old} merged into this story")
             if previous_canonical is not None:
                 self._history(story_id, "canonical_changed",
                               f"{previous_canonical} -> {canonical} ({canonical_reason})")
-            self.db.execute("UPDATE articles SET canonical_url=? WHERE story_id=?",
-                            (canonical, story_id))
+            self.db.execute(
+                "UPDATE articles SET canonical_url=?, revised_at=? WHERE story_id=? AND url<>?"
+                " AND (canonical_url IS NULL OR canonical_url<>?)",
+                (canonical, now, story_id, url, canonical))
             if member_similarities:
-                self.db.executemany("UPDATE articles SET similarity=? WHERE url=?",
-                                    [(s, u) for u, s in sorted(member_similarities.items())])
+                self.db.executemany(
+                    "UPDATE articles SET similarity=?, revised_at=? WHERE url=?"
+                    " AND (similarity IS NULL OR similarity<>?)",
+                    [(s, now, u, s) for u, s in sorted(member_similarities.items())])
             self._update_story(story_id, canonical, canonical_reason, record)
         return outcome
 
@@ -209,8 +219,21 @@ class ArticleStore:
 
 def iter_articles(db: Database, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
     """The stored articles in the output schema, by story then URL; lists decoded."""
+    yield from _records(db, fields, "")
+
+
+def revised_articles(db: Database, fields: Sequence[str], since: str
+                     ) -> Iterator[dict[str, Any]]:
+    """The stored articles whose story_id, canonical_url or similarity a later page changed
+    at `since` (ISO 8601 UTC, as the store writes times) or after, by story then URL."""
+    yield from _records(db, fields, "WHERE revised_at >= ?", (since,))
+
+
+def _records(db: Database, fields: Sequence[str], where: str, params: Sequence[Any] = ()
+             ) -> Iterator[dict[str, Any]]:
     columns = ", ".join(fields)
-    for row in db.stream(f"SELECT {columns} FROM articles ORDER BY story_id, url"):
+    for row in db.stream(f"SELECT {columns} FROM articles {where} ORDER BY story_id, url",
+                         params):
         record = dict(zip(fields, row, strict=True))
         if isinstance(record.get("embeds"), str):
             record["embeds"] = json.loads(record["embeds"])

@@ -94,7 +94,14 @@ FEED_EXPORT_FIELDS = ARTICLE_FIELDS
 # JSON Lines feeds write control and bidirectional-override characters from pages as
 # \uXXXX escapes: the values are the same, and the file is safe to print in a terminal.
 FEED_EXPORTERS = {"jsonlines": "crawler.exporters.SafeJsonLinesItemExporter",
-                  "jsonl": "crawler.exporters.SafeJsonLinesItemExporter"}
+                  "jsonl": "crawler.exporters.SafeJsonLinesItemExporter",
+                  "json": "crawler.exporters.RevisedJsonItemExporter",
+                  "csv": "crawler.exporters.RevisedCsvItemExporter"}
+# A later page can move an earlier page to another story, or change its story's original
+# or its similarity. True: a feed (jsonl, json, csv) ends with the current record of every
+# stored page a later page changed during the crawl (from earlier runs too), so the last
+# record of each URL is what the store holds. Needs STORAGE_ENABLED; not on workers.
+FEED_REVISED_RECORDS = True
 
 # When set, the crawl's final stats (plus its CPU seconds) are written to this JSON file.
 # Read by crawler.extensions.CrawlSummary; benchmarks and monitoring use it.

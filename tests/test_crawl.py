@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -79,6 +80,32 @@ def test_feed_records_carry_the_documented_schema(first_crawl: dict[str, Any]) -
         assert list(row) == ARTICLE_FIELDS
         assert 0.0 <= row["similarity"] <= 1.0
         assert row["story_id"] and row["canonical_url"] and row["fetched_at"]
+
+
+def test_the_last_feed_record_of_each_page_is_what_the_store_holds(
+        first_crawl: dict[str, Any]) -> None:
+    # A consumer that keeps each URL's last record ends with the store's stories, even for
+    # pages that a later page moved to another story or gave another original.
+    last = {row["url"]: row for row in first_crawl["feed"]}
+    current = ("story_id", "canonical_url", "similarity")
+    assert {u: tuple(r[f] for f in current) for u, r in last.items()} == {
+        u: tuple(a[f] for f in current) for u, a in first_crawl["articles"].items()}
+    # The sample web has such pages: the feed holds them twice, first as they were written.
+    assert len(first_crawl["feed"]) > len(last)
+
+
+def test_json_and_csv_feeds_end_current_too(proxy: Any, tmp_path: Path) -> None:
+    result = run_crawl(proxy.proxy_url, tmp_path, "-a", "start_urls=" + ",".join(START_URLS),
+                       "-o", str(tmp_path / "out.json"), "-o", str(tmp_path / "out.csv"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = {u: (a["story_id"], a["canonical_url"])
+              for u, a in read_store(tmp_path / "store.db")["articles"].items()}
+    as_json = json.loads((tmp_path / "out.json").read_text())
+    with (tmp_path / "out.csv").open(newline="") as handle:
+        as_csv = list(csv.DictReader(handle))
+    for records in (as_json, as_csv):
+        assert {r["url"]: (r["story_id"], r["canonical_url"]) for r in records} == stored
+        assert len(records) > len(stored)
 
 
 def test_stats_count_fetches_drops_and_stories(first_crawl: dict[str, Any]) -> None:

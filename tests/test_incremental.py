@@ -238,3 +238,28 @@ def _count_articles(db: Path) -> int:
         return int(count)
     except sqlite3.OperationalError:
         return 0  # not created yet
+
+
+def test_a_consumer_applying_each_runs_feed_ends_with_the_store(web: Any, tmp_path: Path) -> None:
+    # The first run sees only an aggregator's copies; the second finds their originals, which
+    # change stories stored by the first run: its feed carries those pages again.
+    _, server, _ = web
+    downstream: dict[str, dict[str, Any]] = {}
+    runs = [("http://autoblog-news.test/", "-s", "CRAWL_SOURCE_HOPS=0",
+             "-s", "CRAWL_DISCOVER_ORIGINALS=False"),
+            ("http://autoblog-news.test/,http://newsdigest-hub.test/",)]
+    earlier: set[str] = set()
+    for number, (starts, *extra) in enumerate(runs):
+        feed = tmp_path / f"run{number}.jsonl"
+        result = run_crawl(server.proxy_url, tmp_path, "-a", f"start_urls={starts}", *extra,
+                           "-O", str(feed))
+        assert result.returncode == 0, result.stderr[-3000:]
+        records = [json.loads(line) for line in feed.read_text().splitlines()]
+        downstream.update((r["url"], r) for r in records)  # last record of a URL wins
+        if number == 1:
+            assert earlier & {r["url"] for r in records}  # earlier pages, revised
+        earlier |= {r["url"] for r in records}
+    stored = read_store(tmp_path / "store.db")["articles"]
+    current = ("story_id", "canonical_url", "similarity")
+    assert {u: [r[f] for f in current] for u, r in downstream.items()} == {
+        u: [a[f] for f in current] for u, a in stored.items()}
