@@ -36,14 +36,28 @@ _TEASER_LEAD = re.compile(
     r"|don'?t\s+miss|recommended)\W*$",
     re.IGNORECASE,
 )
-# An attribution line: "Original Article", "via Valley Tribune", "Source: Reuters".
-_ATTRIBUTION = re.compile(
-    r"^\W*(original\s+(article|story|post)|source\s*:.*|sources?\s*$|via\s+.{1,60}"
-    r"|(this\s+(article|story)\s+)?(was\s+)?(originally|first)\s+(published|appeared|posted)\b.*"
+# Attribution lines. Template phrases that are never prose are dropped anywhere: "Original
+# Article", "Read the full story at ...", "Continue reading". A lead-in followed by a name is
+# dropped when what follows is a name, not a sentence: "via Valley Tribune", "Source:
+# Reuters" (not "Via Rail cancelled trains", "Sources say the deal is close"). "This story
+# was first published by X" is a sentence: dropped only at the edges of the text, where
+# templates put it ("First published in 1922, Ulysses ..." in the middle stays).
+_ATTRIBUTION_PHRASE = re.compile(
+    r"^\W*(original\s+(article|story|post)\b.{0,60}|sources?"
     r"|read\s+(the\s+)?(full|original)\s+(article|story)\b.*|read\s+more\s+at\b.*"
     r"|continue\s+reading\b.*)\W*$",
     re.IGNORECASE,
 )
+_ATTRIBUTION_LEAD = re.compile(r"^\W*(via|sources?|credit|courtesy(\s+of)?)\b\s*:?\s*(?P<name>.+)$",
+                               re.IGNORECASE)
+_PUBLISHED_ELSEWHERE = re.compile(
+    r"^\W*((this|the)\s+(article|story|post|piece|report)\s+)?((was|is)\s+)?"
+    r"(originally|first)\s+(published|appeared|posted)\s+(on|in|at|by|with)\s+(the\s+)?"
+    r"(?P<outlet>\S+)",
+    re.IGNORECASE,
+)
+_EDGE_LINES = (2, 3)  # lines at the start and at the end of the text where templates attribute
+_ATTRIBUTION_SENTENCE_WORDS = 40
 # Headings after which the rest of the text is the template's, not the article's.
 _TAIL_HEADING = re.compile(
     r"^\W*(related\s+(articles|stories|posts|news)|more\s+(stories|from\b.*|in\b.*)"
@@ -58,7 +72,13 @@ _STAMP = re.compile(
     r"[\d:]*\s*((modified|updated)\s*:?\s*[\d/.\-]+\s*[–—-]?\s*[\d:]*)?\s*",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^\s*(by|written\s+by|posted\s+by)\s+[\w .,'-]{1,60}$", re.IGNORECASE)
+# "By Jane Doe, Staff Writer": a lead-in, then a name (not "By noon, the fire was out.").
+_BYLINE = re.compile(r"^\s*(by|written\s+by|posted\s+by|words\s+by)\s+(?P<name>.{1,80})$",
+                     re.IGNORECASE)
+# A name's words start with a capital letter or a digit, joined by these; a domain counts.
+_NAME_JOINERS = frozenset("and & of the for de da del der di du la le van von y et und".split())
+_NAME_MAX_WORDS = 6
+_NAME_END = re.compile(r"\s*(?:[,|/–—(;]|\s-\s).*$")
 # A line that only says when (and by whom) the page was published: "Published March 14, 2026".
 _DATE_LINE = re.compile(
     r"^\s*(published|posted|updated|last\s+updated|issued)(\s+on)?\s*:?\s*"
@@ -146,7 +166,7 @@ def clean_text(text: str, title: str | None = None) -> str:
             if words_after[number] <= _TAIL_SHARE * sum(len(k.split()) for k in kept):
                 break
             continue
-        if _TEASER_LEAD.match(line) or _ATTRIBUTION.match(line):
+        if _TEASER_LEAD.match(line) or _is_attribution(line, number, len(lines)):
             # The next short line is the teaser's headline or the credited outlet's name.
             skip_short_lines = True
             continue
@@ -155,13 +175,40 @@ def clean_text(text: str, title: str | None = None) -> str:
         ):
             continue
         skip_short_lines = False
-        if (_SHARE_LINE.match(line) or _BYLINE.match(line) or _DATE_LINE.match(line)
+        if (_SHARE_LINE.match(line) or _names_follow(_BYLINE.match(line)) or _DATE_LINE.match(line)
                 or (title_key and _key(line) == title_key)):
             continue
         line = _STAMP.sub("", line)
         if line:
             kept.append(line)
     return "\n".join(kept)
+
+
+def _is_attribution(line: str, number: int, count: int) -> bool:
+    if _ATTRIBUTION_PHRASE.match(line) or _names_follow(_ATTRIBUTION_LEAD.match(line)):
+        return True
+    at_edge = number < _EDGE_LINES[0] or number >= count - _EDGE_LINES[1]
+    return (at_edge and len(line.split()) <= _ATTRIBUTION_SENTENCE_WORDS
+            and _names_an_outlet(_PUBLISHED_ELSEWHERE.match(line)))
+
+
+def _names_an_outlet(published: re.Match[str] | None) -> bool:
+    """"... first published by The Courier": a capitalised name or a domain, not "in 1922"."""
+    if published is None:
+        return False
+    outlet = published.group("outlet")
+    return outlet[0].isupper() or "." in outlet.strip(".")
+
+
+def _names_follow(lead_in: re.Match[str] | None) -> bool:
+    """True when the text after a lead-in ("By", "via", "Source:") is a name or a domain,
+    with at most a role or a date after a comma or dash: not a sentence."""
+    if lead_in is None:
+        return False
+    words = _NAME_END.sub("", lead_in.group("name")).strip(" .:").split()
+    return 0 < len(words) <= _NAME_MAX_WORDS and all(
+        not word[0].islower() or word.lower() in _NAME_JOINERS or "." in word.strip(".")
+        for word in words)
 
 
 def _words_after(lines: list[str]) -> list[int]:
@@ -245,7 +292,12 @@ def _is_attribution_block(block: HtmlElement) -> bool:
     if len(text) > 1000:  # an attribution line is short; no need to read a long block
         return False
     text = " ".join(text.split())
-    return len(text) < 120 and bool(_ATTRIBUTION.match(text))
+    if len(text) >= 120:
+        return False
+    if _ATTRIBUTION_PHRASE.match(text) or _names_follow(_ATTRIBUTION_LEAD.match(text)):
+        return True
+    # "This story first appeared in <a>X</a>": the sentence form, with its link.
+    return _names_an_outlet(_PUBLISHED_ELSEWHERE.match(text)) and block.find(".//a") is not None
 
 
 def _drop_attribution(block: HtmlElement) -> None:

@@ -15,9 +15,8 @@ from lxml.html import HtmlElement
 
 from pipelines.jsonld import jsonld_objects
 
-_ARTICLE_TYPES = re.compile(
-    r"(News|Blog|Report|Scholarly|Tech|Opinion|Analysis)?Article|BlogPosting|Posting$"
-)
+# schema.org's Article and its subtypes (NewsArticle, BlogPosting, Report, ...), in any case.
+_ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[\w]+)?")
 
 
@@ -35,12 +34,18 @@ class PageMetadata:
     declared_types: frozenset[str] = frozenset()
 
 
+def is_article_type(declared: object) -> bool:
+    """True for a declared type (a JSON-LD @type, a list of them, an og:type, a microdata
+    itemtype) naming an article."""
+    return bool(_ARTICLE_TYPES.search(str(declared or "")))
+
+
 def read_metadata(root: HtmlElement) -> PageMetadata:
     """What the page's meta tags and JSON-LD say about the article."""
     meta = _meta_tags(root)
     objects = list(jsonld_objects(root))
     article: dict[str, Any] = next(
-        (item for item in objects if _ARTICLE_TYPES.search(str(item.get("@type", "")))), {})
+        (item for item in objects if is_article_type(item.get("@type"))), {})
     return PageMetadata(
         is_article=bool(article) or meta.get("og:type", "").lower() == "article",
         headline=_text(article.get("headline")),

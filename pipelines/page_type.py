@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pipelines.metadata import PageMetadata
+from pipelines.metadata import PageMetadata, is_article_type
 from pipelines.page_evidence import PageStructure
 
 MODEL_FILE = Path(__file__).with_name("page_type_model.json")
 
-_ARTICLE_TYPES = re.compile(r"article|blogposting|posting|report|newsarticle")
 _OTHER_TYPES = re.compile(
     r"^(website|product|video(\.\w+)?|profile|book|music\.\w+|collectionpage|itemlist|faqpage"
     r"|qapage|searchresultspage|organization|localbusiness|service|offer|event|course"
@@ -112,7 +111,7 @@ def page_features(signs: PageSigns) -> dict[str, float]:
     words = len(signs.text.split())
     features = {
         "declared_article": float(signs.metadata.is_article or any(
-            _ARTICLE_TYPES.search(t) for t in types | s.microdata_types)),
+            is_article_type(t) for t in types | s.microdata_types)),
         "declared_other": float(any(_OTHER_TYPES.match(t) for t in types | s.microdata_types)),
         "declared_commerce": float(any(_COMMERCE_TYPES.match(t)
                                        for t in types | s.microdata_types)),

@@ -18,6 +18,7 @@ from lxml import etree
 from crawler.urls import is_private_host, normalize_url, site_of
 from pipelines.credits import find_credit
 from pipelines.jsonld import jsonld_objects
+from pipelines.metadata import is_article_type
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,14 @@ _SOCIAL_SITES = (
     "telegram.me", "t.me", "plus.google.com", "mailto",
 )
 _LEAD_CHARS = 60
+_NOT_ARTICLE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".avif", ".mp4",
+                         ".mp3", ".pdf", ".zip")
+# Where a link sits decides what its lead-in words mean. Inside a figure or caption they
+# credit a picture; inside running prose ("published via <a>X</a> last week, the study...")
+# they are part of a sentence. An attribution stands on its own line, or ends its paragraph.
+_INLINE_TAGS = frozenset("strong b em i u span small font cite mark sup sub".split())
+_PROSE_WORDS = 40
+_WORDS_AFTER_ATTRIBUTION = 3
 _BLOCK_TAGS = frozenset(
     "p div section article aside header footer nav ul ol li table tr td h1 h2 h3 h4 h5 h6 "
     "blockquote figure figcaption br hr pre form".split()
@@ -187,8 +196,11 @@ def _off_site(markup: PageMarkup, href: str | None) -> str | None:
         return None
     if is_private_host(url) and not is_private_host(markup.url):
         return None
-    if urlsplit(url).path in ("", "/"):
+    path = urlsplit(url).path
+    if path in ("", "/"):
         return None  # a home page credits an outlet, it is not the copied article
+    if path.lower().endswith(_NOT_ARTICLE_SUFFIXES):
+        return None  # a photo or a file (a picture credit's link), not an article
     return url
 
 
@@ -248,7 +260,11 @@ _SIGNALS: tuple[Callable[[PageMarkup], SourceLink | None], ...] = (
 
 
 def _jsonld_field(markup: PageMarkup, keys: tuple[str, ...]) -> SourceLink | None:
+    # Only the article's own object: the `url` of an ImageObject, a logo or a WebSite
+    # names an image or a home page, not what the article copies.
     for obj in markup.jsonld:
+        if not is_article_type(obj.get("@type")):
+            continue
         for key in keys:
             value = obj.get(key)
             if isinstance(value, dict):
@@ -279,16 +295,58 @@ def _anchors(root: lxml.html.HtmlElement) -> Iterator[Anchor]:
         links = links[: _ANCHORS_READ // 2] + links[-_ANCHORS_READ // 2:]
     leads: dict[lxml.html.HtmlElement, str] = {}
     parents_read: set[lxml.html.HtmlElement] = set()
+    blocks: dict[lxml.html.HtmlElement | None, tuple[bool, int]] = {}
     for link in links:
         href = link.get("href")
         if not href:
             continue
-        parent = link.getparent()
+        holder = _line_holder(link)
+        parent = holder.getparent()
         if parent is not None and parent not in parents_read:
             parents_read.add(parent)
             leads.update(_leads_in(parent))
         text = " ".join(link.text_content().split())
-        yield Anchor(href, text, leads.get(link, ""))
+        lead = leads.get(holder, "")
+        if lead and _ATTRIBUTION_LEAD.search(lead) and not _stands_as_attribution(holder, blocks):
+            lead = ""
+        yield Anchor(href, text, lead)
+
+
+def _line_holder(link: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The element whose line the link starts: the link, or the inline wrappers it opens
+    ("<p>Source: <strong><a>X</a></strong>" reads "Source:" before the <strong>)."""
+    holder = link
+    parent = holder.getparent()
+    while (parent is not None and parent.tag in _INLINE_TAGS and holder is parent[0]
+           and not (parent.text or "").strip()):
+        holder, parent = parent, parent.getparent()
+    return holder
+
+
+def _stands_as_attribution(holder: lxml.html.HtmlElement,
+                           blocks: dict[lxml.html.HtmlElement | None, tuple[bool, int]]) -> bool:
+    """False for a link in a figure or caption, or in the middle of a long paragraph.
+    `blocks` caches, per block, whether it is in a caption and its words."""
+    block = holder.getparent()
+    while block is not None and block.tag not in _BLOCK_TAGS:
+        block = block.getparent()
+    if block not in blocks:
+        chain = [] if block is None else [block, *block.iterancestors()]
+        blocks[block] = (
+            any(e.tag in ("figure", "figcaption") or "caption" in str(e.get("class") or "")
+                for e in chain),
+            0 if block is None else len(block.text_content().split()))
+    in_caption, words = blocks[block]
+    if in_caption:
+        return False
+    if words <= _PROSE_WORDS:
+        return True
+    after = len((holder.tail or "").split())
+    for sibling in holder.itersiblings():
+        if after > _WORDS_AFTER_ATTRIBUTION:
+            break
+        after += len(" ".join(sibling.itertext()).split()) + len((sibling.tail or "").split())
+    return after <= _WORDS_AFTER_ATTRIBUTION
 
 
 def _furniture(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
@@ -312,7 +370,7 @@ def _leads_in(parent: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, str]
     leads = {}
     line = parent.text or ""
     for child in parent:
-        if child.tag == "a":
+        if child.tag == "a" or child.tag in _INLINE_TAGS:
             leads[child] = " ".join(line.split())[-_LEAD_CHARS:]
         if child.tag in _BLOCK_TAGS:
             line = child.tail or ""

@@ -27,6 +27,12 @@ def source_of(html: str, url: str = PAGE, redirects: dict[str, str] | None = Non
      "link-after:continue reading the original article"),
     ('<p>Read more at: <a href="http://wire.test/quake">The Wire</a></p>', "link-after:read more at"),
     ('<p>Quelle: <a href="http://wire.test/quake">Wire</a></p>', "link-after:quelle"),
+    # The lead-in one inline element away from the link.
+    ('<p>Source: <strong><a href="http://wire.test/quake">Wire</a></strong></p>',
+     "link-after:source"),
+    # Ending a long paragraph, the lead-in still attributes.
+    ("<p>" + "The minister said the quake damaged roads and bridges in the north. " * 5
+     + 'via <a href="http://wire.test/quake">The Wire</a>.</p>', "link-after:via"),
 ])
 def test_attribution_links(body: str, evidence: str) -> None:
     assert source_of(page(body)) == SourceLink("http://wire.test/quake", evidence)
@@ -44,6 +50,13 @@ def test_attribution_links(body: str, evidence: str) -> None:
 ])
 def test_head_signals(head: str, evidence: str) -> None:
     assert source_of(page("<p>Text.</p>", head)) == SourceLink("http://wire.test/quake", evidence)
+
+
+def test_json_ld_of_objects_other_than_the_article_names_no_source() -> None:
+    head = ('<script type="application/ld+json">{"@graph": [{"@type": "ImageObject", "url": '
+            '"http://cdn.test/images/quake"}, {"@type": "Organization", "url": '
+            '"http://owner.test/about"}, {"@type": "NewsArticle", "headline": "Quake"}]}</script>')
+    assert source_of(page("<p>Text.</p>", head)) is None
 
 
 def test_visible_attribution_beats_head_signals_and_is_normalised() -> None:
@@ -66,6 +79,14 @@ def test_visible_attribution_beats_head_signals_and_is_normalised() -> None:
     '<p>Source: <a href="http://wire.test:99999/x">x</a></p>',
     f'<p><a href="{PAGE}">Original Article</a></p>',
     '<p><a href="/world/other-story">Original Article</a></p>',
+    # Lead-in words that credit a picture, or belong to a sentence of the article.
+    '<figure><img src="q.jpg"><figcaption>Photo via <a href="http://photos.test/set/12">'
+    "Agency</a></figcaption></figure>",
+    '<div class="wp-caption"><p>Credit: <a href="http://photos.test/set/12">Agency</a></p></div>',
+    "<p>" + "The minister said the quake damaged roads and bridges in the north. " * 3
+    + 'A report first published on <a href="http://wire.test/report">wire.test</a> last week'
+    " counted the damage in every district of the province.</p>",
+    '<p>Source: <a href="http://wire.test/photos/quake.jpg">Wire</a></p>',  # a picture
     # A private address named by a public page.
     '<p>Source: <a href="http://127.0.0.1/admin">x</a></p>',
     '<p>Source: <a href="http://192.168.1.1/story">x</a></p>',

@@ -1,0 +1,49 @@
+"""Template lines leave the text; sentences that merely start like them stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.boilerplate import clean_text
+
+BODY = ["The blaze started at dawn in the old mill on the river.",
+        "Firefighters from three towns fought it through the morning.",
+        "The owners said they would rebuild the mill by next spring."]
+
+
+@pytest.mark.parametrize("sentence", [
+    "By noon, the fire was out.",
+    "By the time crews arrived, the roof had fallen in.",
+    "First published in 1922, Ulysses was banned in the United States for a decade.",
+    "Via Rail cancelled two trains because of the smoke.",
+    "Sources say the insurer will pay for the repairs.",
+    "Credit card payments at the mill shop were suspended.",
+])
+def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> None:
+    for position in (0, 1, len(BODY)):  # at the start, inside, at the end
+        lines = [*BODY[:position], sentence, *BODY[position:]]
+        assert clean_text("\n".join(lines)).splitlines() == lines
+
+
+@pytest.mark.parametrize("template_line", [
+    "By Jane Doe, Staff Writer",
+    "By JOHN SMITH | Riverton",
+    "Written by the Associated Press",
+    "via Valley Tribune",
+    "Via: www.valleytribune.com",
+    "Source: Reuters",
+    "Original Article",
+    "Read the full story at the Harbor Courier",
+])
+def test_template_lines_are_removed_anywhere(template_line: str) -> None:
+    for position in (0, 2, len(BODY)):
+        lines = [*BODY[:position], template_line, *BODY[position:]]
+        assert clean_text("\n".join(lines)).splitlines() == BODY
+
+
+def test_a_published_elsewhere_sentence_is_removed_at_the_edges_only() -> None:
+    note = "This story was first published by The Harbor Courier."
+    assert clean_text("\n".join([*BODY, note])).splitlines() == BODY
+    assert clean_text("\n".join([note, *BODY])).splitlines() == BODY
+    middle = [*BODY, note, *BODY]
+    assert clean_text("\n".join(middle)).splitlines() == middle
