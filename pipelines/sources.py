@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -34,6 +34,9 @@ class Anchor:
     text: str
     #: Text of the enclosing block that stands before the link ("Source: " in "Source: <a>").
     lead: str
+    #: False for a link in a figure or caption, or in the middle of a long paragraph: where
+    #: it belongs to a sentence or a picture credit, not to an attribution.
+    standalone: bool = True
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,42 @@ def _cross_site_og_url(markup: PageMarkup) -> SourceLink | None:
     return SourceLink(url, "og:url") if url else None
 
 
+def _link_named_like_the_headline(markup: PageMarkup) -> SourceLink | None:
+    """A link to another site's article whose URL spells this page's headline: how a copy
+    links its original when no words around the link say so (a card with the outlet's logo,
+    a bare "Source link", words in a language we do not read)."""
+    headline = _slug_words(markup.headline)
+    if not headline:
+        return None
+    for anchor in markup.anchors:
+        url = _off_site(markup, anchor.href) if anchor.standalone else None
+        if url is None:
+            continue
+        slug = _slug_words(_last_named_segment(url))
+        if len(slug) >= _SLUG_MIN_WORDS and len(slug & headline) >= _SLUG_HEADLINE_SHARE * len(slug):
+            return SourceLink(url, "link:headline in url")
+    return None
+
+
+_SLUG_MIN_WORDS = 4
+_SLUG_HEADLINE_SHARE = 0.8
+_SLUG_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _slug_words(text: str) -> set[str]:
+    return set(_SLUG_WORD.findall(text.lower().replace("'", "").replace("\u2019", "")))
+
+
+def _last_named_segment(url: str) -> str:
+    """The last path segment that holds words ("/news/2026/03/bridge-closes.html" ->
+    "bridge-closes"), without a file extension."""
+    for segment in reversed(unquote(urlsplit(url).path).split("/")):
+        name = segment.rsplit(".", 1)[0] if "." in segment else segment
+        if _SLUG_WORD.search(name):
+            return name
+    return ""
+
+
 _SIGNALS: tuple[Callable[[PageMarkup], SourceLink | None], ...] = (
     _attribution_link,
     _meta_source,
@@ -256,6 +295,7 @@ _SIGNALS: tuple[Callable[[PageMarkup], SourceLink | None], ...] = (
     _cross_site_canonical,
     _cross_site_og_url,
     _jsonld_main_entity,
+    _link_named_like_the_headline,
 )
 
 
@@ -306,10 +346,9 @@ def _anchors(root: lxml.html.HtmlElement) -> Iterator[Anchor]:
             parents_read.add(parent)
             leads.update(_leads_in(parent))
         text = " ".join(link.text_content().split())
-        lead = leads.get(holder, "")
-        if lead and _ATTRIBUTION_LEAD.search(lead) and not _stands_as_attribution(holder, blocks):
-            lead = ""
-        yield Anchor(href, text, lead)
+        standalone = _stands_as_attribution(holder, blocks)
+        lead = leads.get(holder, "") if standalone else ""
+        yield Anchor(href, text, lead, standalone)
 
 
 def _line_holder(link: lxml.html.HtmlElement) -> lxml.html.HtmlElement:

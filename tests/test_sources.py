@@ -109,3 +109,30 @@ def test_same_site_attribution_link_is_resolved_through_its_redirect() -> None:
 def test_unparsable_pages_give_no_markup_or_no_source(html: str) -> None:
     markup = parse_markup(html, PAGE)
     assert markup is None or find_source_link(markup) is None
+
+
+ORIGINAL = "http://wire.test/news/2026/03/harbor-bridge-closes-for-repairs.html"
+HEADLINE = "<h1>Harbor bridge closes for repairs</h1>"
+
+
+@pytest.mark.parametrize("card", [
+    f'<div class="card"><a href="{ORIGINAL}"><img src="logo.png" alt="The Wire"></a></div>',
+    f'<p><a href="{ORIGINAL}">Source link</a></p>',
+    f'<p>Quellenangabe <a href="{ORIGINAL}">hier</a></p>',
+])
+def test_a_link_whose_url_spells_the_headline_is_the_source(card: str) -> None:
+    assert source_of(page(HEADLINE + "<p>The bridge closed on Monday.</p>" + card)) == \
+        SourceLink(ORIGINAL, "link:headline in url")
+
+
+@pytest.mark.parametrize("body", [
+    # Inside a sentence of the article, the link cites; it does not name the copied page.
+    "<p>" + "Crews inspected the cables and the deck of the old harbor bridge all week. " * 3
+    + f'As <a href="{ORIGINAL}">the Wire reported</a>, the city will pay for the work.</p>',
+    # A link to another story of the same outlet.
+    '<p><a href="http://wire.test/news/2026/03/museum-reopens-after-three-years.html">x</a></p>',
+    # A URL with too few words to tell.
+    '<p><a href="http://wire.test/news/bridge-repairs">x</a></p>',
+])
+def test_links_not_named_like_the_headline_are_no_source(body: str) -> None:
+    assert source_of(page(HEADLINE + body)) is None
