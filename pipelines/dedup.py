@@ -120,6 +120,15 @@ class _StoryMembers:
         return urls
 
 
+@dataclass(frozen=True)
+class _Citations:
+    """How a page being added is linked to others by source links."""
+
+    keys: set[str]  # its url_keys and its aliases': a page citing one of them copies it
+    cited: str | None  # the indexed page it cites
+    citers: set[str]  # indexed pages that cite it
+
+
 #: Texts kept in memory when an archive holds the rest: enough for the pages a crawl has in
 #: flight between this stage and the store (a page evicted before it is stored is only missed
 #: as a candidate, never wrongly matched).
@@ -150,6 +159,8 @@ class StoryIndex:
         self._site_citing: Counter[str] = Counter()
         self._crawled_sites: set[str] = set()
         self._by_key: dict[str, str] = {}  # url_key of a page or alias -> indexed page URL
+        # url_key of a page not indexed yet -> the pages indexed this run that cite it.
+        self._citers: dict[str, set[str]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -221,7 +232,8 @@ class StoryIndex:
             previous_canonical = self._canonical_of(previous.story_id).url
             self._remove(url)
         probe = _Text.of(hashes)
-        matches = self._verified_matches(url, probe, keys.query)
+        citations = self._citations_of(url, aliases, facts.source_url)
+        matches = self._verified_matches(url, probe, keys.query, citations)
         preferred = previous.story_id if previous else None
         story_id, similarity, merged = self._choose_story(
             matches, preferred, self._story_of_cited(facts.source_url))
@@ -239,6 +251,9 @@ class StoryIndex:
                 self._members.add(story_id, member)
                 changed.append(IndexedPage(member, story_id, entry.facts, entry.aliases))
             self._canonical.pop(other, None)
+        if facts.source_url and citations.cited is None:
+            # Its source may come later: it is then verified against this page first.
+            self._citers.setdefault(url_key(facts.source_url), set()).add(url)
         entry = self._insert(url, story_id, facts, aliases,
                              previous.order if previous else None)
         self._bands.add(entry.number, keys.stored)
@@ -275,20 +290,37 @@ class StoryIndex:
         return {m: 1.0 if m == canonical_url else round(_overlap(texts[m], original), 4)
                 for m in members if m in texts}
 
-    def _verified_matches(self, url: str, probe: _Text, query: Keys
+    def _citations_of(self, url: str, aliases: Iterable[str], source_url: str | None
+                      ) -> _Citations:
+        keys = {url_key(url), *(url_key(a) for a in aliases)}
+        cited = self._by_key.get(url_key(source_url)) if source_url else None
+        citers = {c for key in keys for c in self._citers.pop(key, ()) if c in self._entries}
+        return _Citations(keys, cited, citers)
+
+    def _cites(self, candidate: str, citations: _Citations) -> bool:
+        source = self._entries[candidate].source_url
+        return candidate == citations.cited or (
+            source is not None and url_key(source) in citations.keys)
+
+    def _verified_matches(self, url: str, probe: _Text, query: Keys,
+                          citations: _Citations | None = None
                           ) -> dict[str, tuple[float, float]]:
         """story id -> (share of the probe's shingles the story's pages hold, best overlap)."""
         if probe.shingles.size == 0:
             return {}
-        candidates = sorted(u for n in self._bands.pages_sharing(query)
-                            if (u := self._urls[n]) is not None and u != url)
+        citations = citations or _Citations(set(), None, set())
+        # The pages citing this one, and the one it cites, are candidates even when their
+        # band keys do not meet (a short excerpt shares no window with a long original).
+        linked = citations.citers | ({citations.cited} if citations.cited else set())
+        candidates = sorted(({u for n in self._bands.pages_sharing(query)
+                              if (u := self._urls[n]) is not None} | linked) - {url})
         texts = self._texts_of(candidates)
         matches: dict[str, tuple[float, float]] = {}
         for candidate in candidates:
             text = texts.get(candidate)
             if text is None:
                 continue
-            overlap = self._verify(probe, text)
+            overlap = self._verify(probe, text, cited=self._cites(candidate, citations))
             if overlap is None:
                 continue
             shared = overlap * min(probe.shingles.size, text.shingles.size)
@@ -298,12 +330,19 @@ class StoryIndex:
             matches[story_id] = (max(best[0], coverage), max(best[1], overlap))
         return matches
 
-    def _verify(self, a: _Text, b: _Text) -> float | None:
-        """The pair's overlap if one is a copy of the other (full, partial or edited)."""
+    def _verify(self, a: _Text, b: _Text, cited: bool = False) -> float | None:
+        """The pair's overlap if one is a copy of the other (full, partial or edited).
+        `cited`: one page links the other as its source; then most of the shorter text
+        found in the other is enough, however short or wherever it starts (an excerpt of a
+        few sentences is a copy when it names its original; unnamed, it may be a brief that
+        an article quotes)."""
         shorter, longer = sorted((a, b), key=lambda t: t.shingles.size)
         if shorter.shingles.size < MIN_MATCH_SHINGLES:
             return None  # a word or two is no evidence of copying
         shared = overlap_count(a.shingles, b.shingles)
+        if cited:
+            overlap = shared / shorter.shingles.size
+            return overlap if overlap >= self.options.min_overlap else None
         jaccard = shared / (a.shingles.size + b.shingles.size - shared)
         if shorter.shingles.size < self.options.min_shingles:
             # Short texts are formulaic: only a near-identical text is a copy.

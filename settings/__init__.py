@@ -210,7 +210,8 @@ DEDUP_LSH_THRESHOLD = 0.45
 # 0.959, 0.7 -> 0.968, 0.8 -> 0.978 (bench/synd.py).
 DEDUP_MIN_OVERLAP = 0.8
 # Texts with fewer shingles than this (about as many words) are "short": they join only a
-# near-identical text (DEDUP_SHORT_MIN_JACCARD), never a longer article they resemble.
+# near-identical text (DEDUP_SHORT_MIN_JACCARD), never a longer article they resemble,
+# unless one of the two links the other as its source (then DEDUP_MIN_OVERLAP decides).
 DEDUP_MIN_SHINGLES = 40
 DEDUP_SHORT_MIN_JACCARD = 0.7
 # Pairs whose Jaccard is below this are not full copies: the shorter must then hold at least

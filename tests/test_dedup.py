@@ -232,3 +232,22 @@ def test_other_window_settings_recompute_the_stored_band_keys(tmp_path: Path) ->
     assert len(later.load(backend.load(bands=False))) == 1
     excerpt = "\n".join(BRIDGE.split("\n")[:2])
     assert later.add("http://agg.test/bridge-excerpt", excerpt)[0].story_id == story
+
+
+def test_short_excerpt_that_names_its_original_joins_it_in_either_order() -> None:
+    # Two sentences of a long article: too short to be told from a brief an article quotes,
+    # unless the excerpt links the article as its source.
+    original = "http://herald.test/bridge"
+    excerpt = " ".join(BRIDGE.split("\n")[0].split()[:30])
+    for first_original in (True, False):
+        index = StoryIndex(DedupOptions())
+        if first_original:
+            index.add(original, BRIDGE)
+        index.add("http://agg.test/bridge", excerpt, PageFacts(source_url=original))
+        if not first_original:
+            index.add(original, BRIDGE)
+        assert index.story_of("http://agg.test/bridge") == index.story_of(original)
+    unnamed = StoryIndex(DedupOptions())
+    unnamed.add(original, BRIDGE)
+    unnamed.add("http://other.test/bridge", excerpt)
+    assert unnamed.story_of("http://other.test/bridge") != unnamed.story_of(original)
