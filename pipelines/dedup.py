@@ -129,6 +129,9 @@ class _Citations:
     citers: set[str]  # indexed pages that cite it
 
 
+#: Sources not indexed yet whose citing pages are remembered (about 150 bytes each): a
+#: desk that runs for weeks must not keep one for every page whose source never comes.
+CITERS_KEPT = 100_000
 #: Texts kept in memory when an archive holds the rest: enough for the pages a crawl has in
 #: flight between this stage and the store (a page evicted before it is stored is only missed
 #: as a candidate, never wrongly matched).
@@ -254,6 +257,8 @@ class StoryIndex:
         if facts.source_url and citations.cited is None:
             # Its source may come later: it is then verified against this page first.
             self._citers.setdefault(url_key(facts.source_url), set()).add(url)
+            if len(self._citers) > CITERS_KEPT:  # the oldest wait longest: let them go
+                del self._citers[next(iter(self._citers))]
         entry = self._insert(url, story_id, facts, aliases,
                              previous.order if previous else None)
         self._bands.add(entry.number, keys.stored)
