@@ -130,6 +130,9 @@ def prune_page(root: HtmlElement) -> None:
     for element in list(root.iter("*")):
         if element.getparent() is None or not isinstance(element.tag, str):
             continue
+        if _is_dialog(element):
+            element.drop_tree()
+            continue
         # Class names are weak evidence ("elementor-widget" wraps whole articles): a named
         # block goes only when it is not prose (short or mostly links) and no sibling of
         # its class is (a page builder wraps each paragraph of an article alike).
@@ -244,6 +247,15 @@ def drop_link_farms(root: HtmlElement) -> None:
         linked = sum(len("".join(a.text_content().split())) for a in block.iter("a"))
         if text and linked >= _LINK_FARM_LINK_SHARE * text:
             block.drop_tree()
+
+
+def _is_dialog(element: HtmlElement) -> bool:
+    """A modal dialog (a cookie or consent prompt, a newsletter or login overlay) by what
+    the page declares: <dialog>, role="dialog"/"alertdialog", aria-modal="true"; whatever
+    its words or class names. One that holds the page's headline is an article shown in an
+    overlay: kept."""
+    return ((element.tag == "dialog" or element.get("role") in ("dialog", "alertdialog")
+             or element.get("aria-modal") == "true") and element.find(".//h1") is None)
 
 
 def _is_boilerplate_block(element: HtmlElement) -> bool:

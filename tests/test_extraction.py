@@ -125,3 +125,39 @@ def test_oversized_page_is_cut_before_parsing() -> None:
 def test_bad_options(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         ExtractionOptions(**bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dialog", [
+    '<div role="dialog" class="x1"><p>{}</p></div>',
+    '<section aria-modal="true"><p>{}</p></section>',
+    "<dialog open><p>{}</p></dialog>",
+])
+def test_a_modal_dialog_is_not_article_text(extractor: ArticleExtractor, dialog: str) -> None:
+    # A consent prompt named by nothing but its role: its words are not the article's.
+    consent = ("We and our partners process your personal data, such as identifiers and "
+               "browsing data, to show you tailored content and measure its performance. "
+               "You can change your choices at any time in the privacy settings.")
+    article = "".join(f"<p>{p}</p>" for p in (
+        "Engineers opened the spillway of the Kessel Dam on Tuesday as the river rose to "
+        "its highest level in a decade, the regional water authority said.",
+        "Residents of four villages downstream were told to move cars and livestock to "
+        "higher ground before the evening, and schools in the valley closed early.",
+        "The authority said the footpaths along both banks would stay closed until the "
+        "water fell, and that farmers would get help with the cost of replanting."))
+    html = (f"<html><body><div id='main'><h1>Dam spillway opened</h1>{article}"
+            f"{dialog.format(consent)}</div></body></html>")
+    result = extractor.extract(html, "http://news.test/2026/03/dam/")
+    assert isinstance(result, Extraction), result
+    assert "spillway" in result.text and "personal data" not in result.text
+
+
+def test_an_article_shown_in_an_overlay_is_kept(extractor: ArticleExtractor) -> None:
+    paragraphs = "".join(
+        f"<p>Engineers opened the spillway of the Kessel Dam on day {n} as the river rose to "
+        "its highest level in a decade, the regional water authority said on Tuesday.</p>"
+        for n in range(4))
+    html = (f"<html><body><div role='dialog' aria-modal='true'><h1>Dam spillway opened</h1>"
+            f"{paragraphs}</div></body></html>")
+    result = extractor.extract(html, "http://news.test/2026/03/dam/")
+    assert isinstance(result, Extraction), result
+    assert "Kessel Dam" in result.text
