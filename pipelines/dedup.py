@@ -51,10 +51,13 @@ class _Text:
 
     shingles: Hashes
     lead: Hashes
+    #: Each paragraph's distinct shingles: known for the page being added, not for the
+    #: indexed pages (whose stored hashes are the whole text's).
+    paragraphs: tuple[Hashes, ...] = ()
 
     @classmethod
-    def of(cls, hashes: Hashes) -> _Text:
-        return cls(np.unique(hashes), np.unique(hashes[:LEAD_SHINGLES]))
+    def of(cls, hashes: Hashes, paragraphs: tuple[Hashes, ...] = ()) -> _Text:
+        return cls(np.unique(hashes), np.unique(hashes[:LEAD_SHINGLES]), paragraphs)
 
 
 class _Entry:
@@ -234,7 +237,7 @@ class StoryIndex:
         if previous is not None:
             previous_canonical = self._canonical_of(previous.story_id).url
             self._remove(url)
-        probe = _Text.of(hashes)
+        probe = _Text.of(hashes, _paragraph_shingles(text, self.options.shingle_words))
         citations = self._citations_of(url, aliases, facts.source_url)
         matches = self._verified_matches(url, probe, keys.query, citations)
         preferred = previous.story_id if previous else None
@@ -340,19 +343,25 @@ class StoryIndex:
         `cited`: one page links the other as its source; then most of the shorter text
         found in the other is enough, however short or wherever it starts (an excerpt of a
         few sentences is a copy when it names its original; unnamed, it may be a brief that
-        an article quotes)."""
+        an article quotes), and so is a text made mostly of the other's paragraphs (a
+        rewrite mixing in another article's paragraphs). Unnamed, such a text may be a
+        publisher's own story quoting most of a short wire story, or a copy of one."""
         shorter, longer = sorted((a, b), key=lambda t: t.shingles.size)
         if shorter.shingles.size < MIN_MATCH_SHINGLES:
             return None  # a word or two is no evidence of copying
         shared = overlap_count(a.shingles, b.shingles)
-        if cited:
-            overlap = shared / shorter.shingles.size
-            return overlap if overlap >= self.options.min_overlap else None
+        if cited and shared >= self.options.min_overlap * shorter.shingles.size:
+            return shared / shorter.shingles.size
         jaccard = shared / (a.shingles.size + b.shingles.size - shared)
         if shorter.shingles.size < self.options.min_shingles:
             # Short texts are formulaic: only a near-identical text is a copy.
             return shared / shorter.shingles.size if jaccard >= self.options.short_min_jaccard else None
         overlap = shared / shorter.shingles.size
+        if cited and shared > b.shingles.size / 2 and _mostly_paragraphs_of(a, b):
+            # Most of each text is the other's: a rewrite that mixes in another article's
+            # paragraphs, or edits every paragraph a little, is still the majority's copy;
+            # a copy of a mixed page's minor part is not the mixed page's story.
+            return overlap
         if overlap < self.options.min_overlap:
             return None
         if jaccard < self.options.full_copy_jaccard:
@@ -490,6 +499,30 @@ def _bulk(numbers: list[int], keys: list[Keys]) -> tuple[np.ndarray, Keys]:
 def _site_of_key(key: str) -> str:
     """site_of() of a URL, read from its url_key (which starts with it; no URL parsing)."""
     return key.partition("/")[0]
+
+
+#: A paragraph is found in another text when this share of its shingles is there.
+PARAGRAPH_FOUND = 0.8
+
+
+def _paragraph_shingles(text: str, words: int) -> tuple[Hashes, ...]:
+    return tuple(np.unique(shingle_hashes(tokenize(line), words))
+                 for line in text.split("\n") if line.strip())
+
+
+def _mostly_paragraphs_of(probe: _Text, other: _Text) -> bool:
+    """True when most of the probe's text (by shingles), in at least two paragraphs, is
+    paragraphs found (nearly) whole in the other text: a copy that took the other's
+    paragraphs in any order, with notes inserted, paragraphs split or moved, or mixed with
+    another article's. Different articles about one event, or one quoting a paragraph of
+    another, share phrases or a paragraph, not most of their paragraphs."""
+    found = total = found_paragraphs = 0
+    for paragraph in probe.paragraphs:
+        total += paragraph.size
+        if paragraph.size and overlap_count(paragraph, other.shingles) >= PARAGRAPH_FOUND * paragraph.size:
+            found += paragraph.size
+            found_paragraphs += 1
+    return found_paragraphs >= 2 and found > total / 2
 
 
 def _overlap(a: _Text, b: _Text) -> float:

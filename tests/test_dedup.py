@@ -251,3 +251,23 @@ def test_short_excerpt_that_names_its_original_joins_it_in_either_order() -> Non
     unnamed.add(original, BRIDGE)
     unnamed.add("http://other.test/bridge", excerpt)
     assert unnamed.story_of("http://other.test/bridge") != unnamed.story_of(original)
+
+
+def test_copy_that_names_its_source_and_mixes_in_another_articles_paragraphs_joins_it() -> None:
+    # An aggregator's rewrite: two paragraphs of another article on top, then four of the
+    # bridge story's six, one split in two. Too little of either text for a plain overlap.
+    bridge = BRIDGE.split("\n")
+    first, _, rest = bridge[2].partition(", ")
+    mixed = "\n".join([*HERALD.split("\n")[:2], bridge[0], bridge[1], first + ",", rest,
+                       bridge[4]])
+    index = StoryIndex(DedupOptions())
+    story = add(index, "http://herald.test/bridge", BRIDGE)
+    other = add(index, "http://herald.test/budget", HERALD)
+    facts = PageFacts(source_url="http://herald.test/bridge")
+    assignment, _ = index.add("http://agg.test/bridge-mixed", mixed, facts)
+    assert assignment.story_id == story != other
+    # Built the same way and naming no source, it may be a publisher's own story quoting
+    # most of another: it stays its own.
+    index = StoryIndex(DedupOptions())
+    story = add(index, "http://herald.test/bridge", BRIDGE)
+    assert add(index, "http://tribune.test/bridge-and-budget", mixed) != story
