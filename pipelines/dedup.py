@@ -15,9 +15,10 @@ most recent pages' are kept and the others are read back when they become candid
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,13 +52,10 @@ class _Text:
 
     shingles: Hashes
     lead: Hashes
-    #: Each paragraph's distinct shingles: known for the page being added, not for the
-    #: indexed pages (whose stored hashes are the whole text's).
-    paragraphs: tuple[Hashes, ...] = ()
 
     @classmethod
-    def of(cls, hashes: Hashes, paragraphs: tuple[Hashes, ...] = ()) -> _Text:
-        return cls(np.unique(hashes), np.unique(hashes[:LEAD_SHINGLES]), paragraphs)
+    def of(cls, hashes: Hashes) -> _Text:
+        return cls(np.unique(hashes), np.unique(hashes[:LEAD_SHINGLES]))
 
 
 class _Entry:
@@ -237,9 +235,10 @@ class StoryIndex:
         if previous is not None:
             previous_canonical = self._canonical_of(previous.story_id).url
             self._remove(url)
-        probe = _Text.of(hashes, _paragraph_shingles(text, self.options.shingle_words))
+        probe = _Text.of(hashes)
         citations = self._citations_of(url, aliases, facts.source_url)
-        matches = self._verified_matches(url, probe, keys.query, citations)
+        paragraphs = functools.cache(lambda: _paragraph_shingles(text, self.options.shingle_words))
+        matches = self._verified_matches(url, probe, keys.query, citations, paragraphs)
         preferred = previous.story_id if previous else None
         story_id, similarity, merged = self._choose_story(
             matches, preferred, self._story_of_cited(facts.source_url))
@@ -311,9 +310,11 @@ class StoryIndex:
             source is not None and url_key(source) in citations.keys)
 
     def _verified_matches(self, url: str, probe: _Text, query: Keys,
-                          citations: _Citations | None = None
+                          citations: _Citations | None = None,
+                          paragraphs: Callable[[], Sequence[Hashes]] = tuple
                           ) -> dict[str, tuple[float, float]]:
-        """story id -> (share of the probe's shingles the story's pages hold, best overlap)."""
+        """story id -> (share of the probe's shingles the story's pages hold, best overlap).
+        `paragraphs()` gives the probe's paragraphs' shingles when a check needs them."""
         if probe.shingles.size == 0:
             return {}
         citations = citations or _Citations(set(), None, set())
@@ -328,7 +329,7 @@ class StoryIndex:
             text = texts.get(candidate)
             if text is None:
                 continue
-            overlap = self._verify(probe, text, cited=self._cites(candidate, citations))
+            overlap = self._verify(probe, text, self._cites(candidate, citations), paragraphs)
             if overlap is None:
                 continue
             shared = overlap * min(probe.shingles.size, text.shingles.size)
@@ -338,7 +339,8 @@ class StoryIndex:
             matches[story_id] = (max(best[0], coverage), max(best[1], overlap))
         return matches
 
-    def _verify(self, a: _Text, b: _Text, cited: bool = False) -> float | None:
+    def _verify(self, a: _Text, b: _Text, cited: bool = False,
+                a_paragraphs: Callable[[], Sequence[Hashes]] = tuple) -> float | None:
         """The pair's overlap if one is a copy of the other (full, partial or edited).
         `cited`: one page links the other as its source; then most of the shorter text
         found in the other is enough, however short or wherever it starts (an excerpt of a
@@ -357,7 +359,7 @@ class StoryIndex:
             # Short texts are formulaic: only a near-identical text is a copy.
             return shared / shorter.shingles.size if jaccard >= self.options.short_min_jaccard else None
         overlap = shared / shorter.shingles.size
-        if cited and shared > b.shingles.size / 2 and _mostly_paragraphs_of(a, b):
+        if cited and shared > b.shingles.size / 2 and _mostly_paragraphs_of(a_paragraphs(), b):
             # Most of each text is the other's: a rewrite that mixes in another article's
             # paragraphs, or edits every paragraph a little, is still the majority's copy;
             # a copy of a mixed page's minor part is not the mixed page's story.
@@ -510,14 +512,14 @@ def _paragraph_shingles(text: str, words: int) -> tuple[Hashes, ...]:
                  for line in text.split("\n") if line.strip())
 
 
-def _mostly_paragraphs_of(probe: _Text, other: _Text) -> bool:
-    """True when most of the probe's text (by shingles), in at least two paragraphs, is
+def _mostly_paragraphs_of(paragraphs: Sequence[Hashes], other: _Text) -> bool:
+    """True when most of a text (by shingles; its paragraphs given), in at least two, is
     paragraphs found (nearly) whole in the other text: a copy that took the other's
     paragraphs in any order, with notes inserted, paragraphs split or moved, or mixed with
     another article's. Different articles about one event, or one quoting a paragraph of
     another, share phrases or a paragraph, not most of their paragraphs."""
     found = total = found_paragraphs = 0
-    for paragraph in probe.paragraphs:
+    for paragraph in paragraphs:
         total += paragraph.size
         if paragraph.size and overlap_count(paragraph, other.shingles) >= PARAGRAPH_FOUND * paragraph.size:
             found += paragraph.size

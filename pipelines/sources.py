@@ -7,6 +7,7 @@ signal is one small function; `find_source_link` tries them from the most explic
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -370,7 +371,9 @@ def _stands_as_attribution(holder: lxml.html.HtmlElement,
     while block is not None and block.tag not in _BLOCK_TAGS:
         block = block.getparent()
     if block not in blocks:
-        chain = [] if block is None else [block, *block.iterancestors()]
+        # A caption wraps its picture closely: the block and two levels up, not a page
+        # wrapper that happens to carry "caption" in a class name.
+        chain = [] if block is None else [block, *itertools.islice(block.iterancestors(), 2)]
         blocks[block] = (
             any(e.tag in ("figure", "figcaption") or "caption" in str(e.get("class") or "")
                 for e in chain),
