@@ -12,13 +12,22 @@ from collections.abc import Iterable
 _NAME = r"(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4})"
 _DASH = r"\s*[—–-]+\s*"
 _CREDIT_PATTERNS = (
-    # Dateline: "BEIRUT (Reuters) – ...", "(AP) — ...", "SANTA LUCIA, Chile (AFP) - ..."
-    re.compile(rf"^(?:[A-Z][\w .,'’-]{{0,40}}\s)?\({_NAME}\){_DASH}\S"),
+    # Dateline: "BEIRUT (Reuters) – ...", "(AP) — ...", "SANTA LUCIA, Chile (AFP) - ...",
+    # "LONDON, March 3 (Reuters): ...", "PARIS (AFP) | ..."
+    re.compile(rf"^(?:[A-Z][\w .,'’-]{{0,40}}\s)?\({_NAME}\)(?:{_DASH}|\s*[:|]\s*)\S"),
+    # A dateline in capitals with no dash: "WASHINGTON (AP) The Senate ..." (not
+    # "Smith (Democrat) said ...": the place is written in capitals).
+    re.compile(rf"^[A-Z][A-Z .,'’-]{{1,40}}\s\({_NAME}\)\s+[A-Z]"),
+    # A credit closing the text: "... the ministry said. (Reuters)" (not "the agency (NASA).")
+    re.compile(rf"^.*[.!?\"”]\s*\({_NAME}\)\s*$"),
     # Closing credit line: "— Globewire", "- Reuters"
     re.compile(rf"^[—–-]+\s*{_NAME}\.?$"),
     # Staff byline: "By Continental Press Service staff", "Reuters staff". Only the lead-in
     # and role words ignore case: a name's words are capitalised ("He said UN staff" is prose).
     re.compile(rf"^(?i:by\s+)?{_NAME}\s+(?i:staff|reporters|correspondents?)\b"),
+    # A byline naming the outlet after the writer: "By Jane Doe, Associated Press",
+    # "By Jane Doe | Globewire" (a role there, "Staff Writer", matches no site: harmless).
+    re.compile(rf"^(?i:by)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s*[,|/]\s*{_NAME}\s*$"),
     # "Credit: AFP", "Courtesy of The Harbor Courier", "© Associated Press 2026"
     re.compile(rf"^(?i:credit|courtesy(?:\s+of)?|©|\(c\)|copyright)\s*:?\s*(?:\d{{4}}\s+)?{_NAME}"),
 )

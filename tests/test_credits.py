@@ -22,6 +22,16 @@ from pipelines.credits import find_credit, same_outlet
     ("He said UN staff were evacuated overnight.", None),
     ("The main current staff rotation ends in May.", None),
     ("credit card fraud rose by a third", None),
+    # Other dateline punctuation, a closing credit, an outlet after the writer's name.
+    ("LONDON, March 3 (Reuters): Shares fell", "Reuters"),
+    ("PARIS (AFP) | The strike", "AFP"),
+    ("WASHINGTON (AP) The Senate voted", "AP"),
+    ("Smith (Democrat) said the vote was close", None),
+    ("The ministry said the talks would resume. (Globewire)", "Globewire"),
+    ("the space agency said on Friday (NASA).", None),
+    ("By Jane Doe, Associated Press", "Associated Press"),
+    ("By Jane Doe | Globewire", "Globewire"),
+    ("By noon, the fire was out.", None),
 ])
 def test_credits(block: str, credit: str | None) -> None:
     assert find_credit([block]) == credit

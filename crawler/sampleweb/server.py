@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import json
 import logging
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -119,6 +120,12 @@ class _ProxyServer(ThreadingHTTPServer):
         self.requests = 0
         self.max_requests = max_requests
         self._lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away mid-request (a crawl stopped, a worker killed) is normal
+        # here: no traceback for it; anything else is reported as socketserver does.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def record(self, method: str, url: str, status: int, size: int, seconds: float) -> None:
         with self._lock:
