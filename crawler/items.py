@@ -72,14 +72,10 @@ class Article:
     image: str | None = None  # URL of the article's main image
     #: URLs of social posts embedded in the article (tweets, Instagram, TikTok).
     embeds: list[str] = field(default_factory=list)
-    #: Set by DedupPipeline for StoragePipeline (not exported): why the story's canonical is
-    #: what it is, its previous canonical if this page changed it, the ids of stories
-    #: this page proved to be the same story (now merged into story_id), and the other
-    #: pages' similarity to the canonical when this page changed it (URL -> similarity).
-    canonical_reason: str | None = None
-    previous_canonical: str | None = None
-    merged_stories: list[str] = field(default_factory=list)
-    member_similarities: dict[str, float] = field(default_factory=dict)
+    #: Set by DedupPipeline for StoragePipeline (not exported): the page's story assignment
+    #: (pipelines.story_model.Assignment: the canonical's reason, the canonical it replaced,
+    #: stories merged into its story, other pages' similarities restated).
+    assignment: Any = field(default=None, repr=False, compare=False)
     #: Copied from the Page for SourceLinkPipeline and DedupPipeline (not exported).
     aliases: list[str] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
@@ -96,8 +92,7 @@ class Article:
 
 #: Fields of Article that internal stages use and exports leave out.
 _INTERNAL_FIELDS = {
-    "html", "canonical_reason", "previous_canonical", "merged_stories", "member_similarities",
-    "aliases", "redirects",
+    "html", "assignment", "aliases", "redirects",
     "source_name", "counted_for", "index_pages", "markup", "source_link",
 }
 

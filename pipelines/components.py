@@ -209,10 +209,7 @@ class DedupPipeline:
         item.story_id = assignment.story_id
         item.similarity = assignment.similarity
         item.canonical_url = assignment.canonical.url
-        item.canonical_reason = assignment.canonical.reason
-        item.previous_canonical = assignment.previous_canonical
-        item.merged_stories = list(assignment.merged)
-        item.member_similarities = dict(assignment.member_similarities)
+        item.assignment = assignment
         stats.inc_value("dedup/new_story" if assignment.new_story else "dedup/joined_story")
         if item.counted_for:
             if assignment.new_story:
@@ -289,9 +286,7 @@ class StoragePipeline:
         while True:
             try:
                 with _timed(stats, "storage"):
-                    return self.store.write(record, item.merged_stories, item.canonical_reason,
-                                            item.previous_canonical, item.index_pages,
-                                            item.member_similarities)
+                    return self.store.write(record, item.assignment, item.index_pages)
             except DatabaseError as exc:
                 if not exc.busy or time.monotonic() > deadline:
                     raise

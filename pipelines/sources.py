@@ -36,7 +36,8 @@ class Anchor:
     #: Text of the enclosing block that stands before the link ("Source: " in "Source: <a>").
     lead: str
     #: False for a link in a figure or caption, or in the middle of a long paragraph: where
-    #: it belongs to a sentence or a picture credit, not to an attribution.
+    #: it belongs to a sentence or a picture credit, not to an attribution. Read only for
+    #: links that could name a source (after attribution words, or to another host).
     standalone: bool = True
 
 
@@ -124,7 +125,7 @@ def markup_of(root: lxml.html.HtmlElement, url: str,
         in _SOURCE_META_NAMES and meta.get("content")
     )
     jsonld = tuple(jsonld_objects(root))
-    anchors = tuple(_anchors(root))
+    anchors = tuple(_anchors(root, url))
     furniture = _furniture(root)
     blocks = tuple(
         text for block in root.iter("p", "div", "span", "blockquote")
@@ -261,11 +262,14 @@ def _link_named_like_the_headline(markup: PageMarkup) -> SourceLink | None:
     if not headline:
         return None
     for anchor in markup.anchors:
-        url = _off_site(markup, anchor.href) if anchor.standalone else None
-        if url is None:
+        if not anchor.standalone:
             continue
-        slug = _slug_words(_last_named_segment(url))
-        if len(slug) >= _SLUG_MIN_WORDS and len(slug & headline) >= _SLUG_HEADLINE_SHARE * len(slug):
+        # The words first, on the link as written (cheap); the URL only for a match.
+        slug = _slug_words(_last_named_segment(anchor.href))
+        if len(slug) < _SLUG_MIN_WORDS or len(slug & headline) < _SLUG_HEADLINE_SHARE * len(slug):
+            continue
+        url = _off_site(markup, anchor.href)
+        if url is not None:
             return SourceLink(url, "link:headline in url")
     return None
 
@@ -282,7 +286,11 @@ def _slug_words(text: str) -> set[str]:
 def _last_named_segment(url: str) -> str:
     """The last path segment that holds words ("/news/2026/03/bridge-closes.html" ->
     "bridge-closes"), without a file extension."""
-    for segment in reversed(unquote(urlsplit(url).path).split("/")):
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return ""
+    for segment in reversed(unquote(path).split("/")):
         name = segment.rsplit(".", 1)[0] if "." in segment else segment
         if _SLUG_WORD.search(name):
             return name
@@ -327,7 +335,7 @@ def _first_attr(root: lxml.html.HtmlElement, xpath: str) -> str | None:
 _ANCHORS_READ = 4000
 
 
-def _anchors(root: lxml.html.HtmlElement) -> Iterator[Anchor]:
+def _anchors(root: lxml.html.HtmlElement, url: str) -> Iterator[Anchor]:
     body = root.find("body")
     if body is None:
         return
@@ -337,6 +345,7 @@ def _anchors(root: lxml.html.HtmlElement) -> Iterator[Anchor]:
     leads: dict[lxml.html.HtmlElement, str] = {}
     parents_read: set[lxml.html.HtmlElement] = set()
     blocks: dict[lxml.html.HtmlElement | None, tuple[bool, int]] = {}
+    host = (urlsplit(url).netloc or "").lower()
     for link in links:
         href = link.get("href")
         if not href:
@@ -347,9 +356,20 @@ def _anchors(root: lxml.html.HtmlElement) -> Iterator[Anchor]:
             parents_read.add(parent)
             leads.update(_leads_in(parent))
         text = " ".join(link.text_content().split())
-        standalone = _stands_as_attribution(holder, blocks)
-        lead = leads.get(holder, "") if standalone else ""
-        yield Anchor(href, text, lead, standalone)
+        lead = leads.get(holder, "")
+        # Where the link sits is read only for a link that could name a source: one after
+        # attribution words, or one to another host (most links are the site's own).
+        standalone = True
+        if _ATTRIBUTION_LEAD.search(lead) or _leads_elsewhere(href, host):
+            standalone = _stands_as_attribution(holder, blocks)
+        yield Anchor(href, text, lead if standalone else "", standalone)
+
+
+def _leads_elsewhere(href: str, host: str) -> bool:
+    """A cheap first test, before any URL parsing: an absolute link to another host."""
+    if not href.startswith(("http://", "https://", "//")):
+        return False
+    return href.split("//", 1)[1].split("/", 1)[0].lower() != host
 
 
 def _line_holder(link: lxml.html.HtmlElement) -> lxml.html.HtmlElement:

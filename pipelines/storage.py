@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from pipelines.databases import (
     new_store_hint,
     unusable,
 )
-from pipelines.dedup import IndexedPage, PageFacts
+from pipelines.dedup import Assignment, IndexedPage, PageFacts
 
 __all__ = ["ArticleStore", "StoreError", "StoreIndexBackend", "check_store", "open_store",
            "revised_articles"]
@@ -141,18 +141,21 @@ class ArticleStore:
         self.db.create_schema(  # after the column: a store of an older release lacks it
             "CREATE INDEX IF NOT EXISTS articles_revised ON articles (revised_at);")
 
-    def write(self, record: dict[str, Any], merged: Sequence[str] = (),
-              canonical_reason: str | None = None, previous_canonical: str | None = None,
-              index_pages: Iterable[IndexedPage] = (),
-              member_similarities: Mapping[str, float] | None = None) -> str:
+    def write(self, record: dict[str, Any], assignment: Assignment | None = None,
+              index_pages: Iterable[IndexedPage] = ()) -> str:
         """Store one article, its story and the story index rows it changed, in one
-        transaction: a crash or a failed write leaves all of them as they were.
-        `member_similarities` restates other pages' similarity (URL -> similarity).
+        transaction: a crash or a failed write leaves all of them as they were. The
+        assignment (pipelines.story_model) says what else the page changed: stories merged
+        into its story, the canonical it replaced and why, other pages' similarities.
 
         Returns:
             "new", "updated" (the page's text changed since it was stored) or "unchanged".
         """
         story_id, canonical, url = record["story_id"], record["canonical_url"], record["url"]
+        merged = assignment.merged if assignment else ()
+        reason = assignment.canonical.reason if assignment else None
+        previous_canonical = assignment.previous_canonical if assignment else None
+        member_similarities = assignment.member_similarities if assignment else {}
         columns = ", ".join(self.fields)
         updates = ", ".join(f"{f}=excluded.{f}" for f in self.fields if f != "url")
         now = _now()
@@ -179,7 +182,7 @@ class ArticleStore:
                 self._history(story_id, "merged", f"story {old} merged into this story")
             if previous_canonical is not None:
                 self._history(story_id, "canonical_changed",
-                              f"{previous_canonical} -> {canonical} ({canonical_reason})")
+                              f"{previous_canonical} -> {canonical} ({reason})")
             self.db.execute(
                 "UPDATE articles SET canonical_url=?, revised_at=? WHERE story_id=? AND url<>?"
                 " AND (canonical_url IS NULL OR canonical_url<>?)",
@@ -189,7 +192,7 @@ class ArticleStore:
                     "UPDATE articles SET similarity=?, revised_at=? WHERE url=?"
                     " AND (similarity IS NULL OR similarity<>?)",
                     [(s, now, u, s) for u, s in sorted(member_similarities.items())])
-            self._update_story(story_id, canonical, canonical_reason, record)
+            self._update_story(story_id, canonical, reason, record)
         return outcome
 
     def _update_story(self, story_id: str, canonical: str, reason: str | None,

@@ -90,9 +90,7 @@ class StoryDesk:
                "canonical_url": assignment.canonical.url, "similarity": assignment.similarity}
         for attempt in range(_WRITE_TRIES):
             try:
-                outcome = self.store.write(row, assignment.merged, assignment.canonical.reason,
-                                           assignment.previous_canonical, changed,
-                                           assignment.member_similarities)
+                outcome = self.store.write(row, assignment, changed)
                 break
             except DatabaseError as exc:  # undone as a whole: the same write may try again
                 if not exc.busy or attempt == _WRITE_TRIES - 1:

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from crawler.items import ARTICLE_FIELDS
+from pipelines.canonical import Canonical
 from pipelines.databases import StoreLocation
-from pipelines.dedup import DedupOptions, StoryIndex
+from pipelines.dedup import Assignment, DedupOptions, StoryIndex
 from pipelines.storage import ArticleStore, StoreError, open_store
 from pipelines.story_desk import StoryDesk
 from tests.conftest import read_store, story_text
@@ -19,12 +20,20 @@ def record(url: str, story: str, canonical: str, **fields: object) -> dict[str, 
             "canonical_url": canonical, "fetched_at": "2026-03-02T10:00:00+00:00", **fields}
 
 
+def assigned(story: str, canonical: str, reason: str, merged: tuple[str, ...] = (),
+             previous_canonical: str | None = None) -> Assignment:
+    return Assignment(story, 1.0, Canonical(canonical, reason), not merged, merged,
+                      previous_canonical)
+
+
 def test_stories_follow_merges_and_canonical_changes(tmp_path: Path) -> None:
     store = ArticleStore(open_store(tmp_path / "s.db"), ARTICLE_FIELDS)
-    store.write(record("http://a.test/1", "s1", "http://a.test/1"), canonical_reason="first")
+    store.write(record("http://a.test/1", "s1", "http://a.test/1"),
+                assigned("s1", "http://a.test/1", "first"))
     store.write(record("http://b.test/1", "s2", "http://b.test/1"))
-    store.write(record("http://c.test/1", "s1", "http://c.test/1"), merged=["s2"],
-                canonical_reason="cited by 2 page(s)", previous_canonical="http://a.test/1")
+    store.write(record("http://c.test/1", "s1", "http://c.test/1"),
+                assigned("s1", "http://c.test/1", "cited by 2 page(s)", merged=("s2",),
+                         previous_canonical="http://a.test/1"))
     data = read_store(tmp_path / "s.db")
     assert set(data["stories"]) == {"s1"}
     assert data["stories"]["s1"]["copies"] == 3
