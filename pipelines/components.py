@@ -24,10 +24,14 @@ from pipelines.options import dedup_options, extraction_options, store_location
 from pipelines.sources import find_attribution
 from pipelines.storage import ArticleStore, StoreError, StoreIndexBackend, open_store
 from pipelines.store_lock import StoreLock
-from pipelines.story_desk import OpenedIndex, load_index, open_index
+from pipelines.story_desk import OpenedIndex, load_index, open_index, write_when_free
 from pipelines.time_limit import PageTimeLimit, PageTimeout
 
 logger = logging.getLogger(__name__)
+
+#: Sent by StoragePipeline as the crawl ends, before it closes the store (argument: `store`,
+#: the ArticleStore): the crawl's last writes go there.
+store_closing = object()
 
 
 def _stats(crawler: Crawler) -> StatsCollector:
@@ -146,7 +150,9 @@ class DedupPipeline:
         s = crawler.settings
         if not s.getbool("DEDUP_ENABLED"):
             raise NotConfigured("Set DEDUP_ENABLED to True to merge copies into stories")
-        return cls(crawler, dedup_options(s))
+        pipeline = cls(crawler, dedup_options(s))
+        crawler.signals.connect(pipeline.settle, signal=store_closing)
+        return pipeline
 
     def open_spider(self) -> None:
         settings = self.crawler.settings
@@ -189,6 +195,24 @@ class DedupPipeline:
         except Exception:  # noqa: BLE001 -- any load error; reported once by _report_load_error
             raise DropItem("the story index could not be loaded") from None
         self.loading = None
+
+    def settle(self, store: ArticleStore) -> None:
+        """Store the canonicals that the crawl's later pages changed in stories filed before
+        them (StoryIndex.settle), so that they do not depend on the order pages came in."""
+        if self.loading is not None:
+            return  # the index never loaded: nothing was filed
+        restatements = self.index.settle()
+        if not restatements:
+            return
+        try:
+            changed = write_when_free(lambda: store.restate(restatements), "restated stories")
+        except DatabaseError as exc:
+            _stats(self.crawler).inc_value("storage/errors")
+            logger.error("store failed writing %d restated stories: %s (they keep their "
+                         "earlier canonical until a page of theirs is filed again)",
+                         len(restatements), exc)
+            return
+        _stats(self.crawler).inc_value("dedup/canonical_restated", changed)
 
     def close_spider(self) -> None:
         if self.loading is not None:
@@ -303,6 +327,8 @@ class StoragePipeline:
 
     def close_spider(self) -> None:
         if self.store is not None:
+            if not self.failed:
+                self.crawler.signals.send_catch_log(store_closing, store=self.store)
             self.store.db.close()
         if self.lock is not None:
             self.lock.release()

@@ -4,8 +4,9 @@ Each text is cut into overlapping windows of shingles; every window gets a MinHa
 LSH band keys (pipelines.signatures), so a partial copy (a few paragraphs of a long article)
 finds its original through the windows they share. Candidates are then verified on exact
 shingle sets: `overlap` = shared shingles / shingles of the shorter text. A page joins the
-story whose pages cover most of its text; the ids of existing stories never change except
-when a new page proves two stories are one (the older id survives).
+stories it verifies against, merged into one (the oldest id survives): a story is the pages
+linked by verified copies, so the grouping does not depend on the order pages arrive in. The
+ids of existing stories never change except in such a merge.
 
 Memory: the index keeps per page its band keys (6-8 bytes each, pipelines.band_index), its
 story and the facts the canonical choice needs. Shingle hashes, needed only to verify a
@@ -36,10 +37,11 @@ from pipelines.story_model import (
     IndexBackend,
     IndexedPage,
     PageFacts,
+    Restatement,
 )
 
 __all__ = ["Assignment", "DedupOptions", "HashArchive", "IndexBackend", "IndexedPage",
-           "PageFacts", "StoryIndex"]
+           "PageFacts", "Restatement", "StoryIndex"]
 
 MIN_MATCH_SHINGLES = 5
 # A site needs this many indexed pages before its citing share can call it an aggregator.
@@ -165,6 +167,10 @@ class StoryIndex:
         self._by_key: dict[str, str] = {}  # url_key of a page or alias -> indexed page URL
         # url_key of a page not indexed yet -> the pages indexed this run that cite it.
         self._citers: dict[str, set[str]] = {}
+        # Since the last settle(): story id -> the canonical URL last given for it; and the
+        # sites that were aggregators then.
+        self._given: dict[str, str] = {}
+        self._aggregator_sites: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -221,6 +227,7 @@ class StoryIndex:
         chunks.append(_bulk(numbers, keys))
         self._bands.bulk_load(np.concatenate([c[0] for c in chunks]),
                               np.concatenate([c[1] for c in chunks]))
+        self._aggregator_sites = self._aggregators()
         return computed
 
     def add(self, url: str, text: str, facts: PageFacts = PageFacts(),
@@ -240,8 +247,7 @@ class StoryIndex:
         paragraphs = functools.cache(lambda: _paragraph_shingles(text, self.options.shingle_words))
         matches = self._verified_matches(url, probe, keys.query, citations, paragraphs)
         preferred = previous.story_id if previous else None
-        story_id, similarity, merged = self._choose_story(
-            matches, preferred, self._story_of_cited(facts.source_url))
+        story_id, similarity, merged = self._choose_story(matches)
         new_story = story_id is None
         if story_id is None:
             story_id = preferred or _story_id(url)
@@ -279,9 +285,44 @@ class StoryIndex:
             # The other pages were measured against another text: measure them again, so
             # that what is stored does not depend on the order the pages came in.
             restated = self._similarities_to(canonical.url, story_id, skip=url)
+        for other in merged:
+            self._given.pop(other, None)
+        self._given[story_id] = canonical.url
         assignment = Assignment(story_id, round(similarity, 4), canonical, new_story,
                                 tuple(merged), moved_from, restated)
         return assignment, changed
+
+    def settle(self) -> list[Restatement]:
+        """Choose again the canonical of the stories whose original may have changed since the
+        last call, and return those whose choice differs from the one given. A story's original
+        depends on pages outside it: a site's pages filed later can make it an aggregator (or
+        stop it being one), and its pages in stories filed earlier then lose (or win) the
+        canonical. Called once a batch is filed (the end of a crawl, a desk with nothing
+        waiting), it makes the stored canonicals those of the pages filed, in whatever order
+        they came.
+
+        Checked: every story given an assignment since the last call, and every story with a
+        page on a site whose aggregator standing changed (found by a pass over the index,
+        only when one did)."""
+        aggregators = self._aggregators()
+        flipped = aggregators ^ self._aggregator_sites
+        self._aggregator_sites = aggregators
+        checked = dict(self._given)
+        if flipped:
+            for entry in self._entries.values():
+                if _site_of_key(entry.key) in flipped:
+                    checked.setdefault(entry.story_id, "")
+        self._given = {}
+        restated = []
+        for story_id, given in sorted(checked.items()):
+            if story_id not in self._members:
+                continue
+            self._canonical.pop(story_id, None)
+            canonical = self._canonical_of(story_id)
+            if canonical.url != given:
+                restated.append(Restatement(story_id, canonical,
+                                            self._similarities_to(canonical.url, story_id, "")))
+        return restated
 
     def _similarities_to(self, canonical_url: str, story_id: str, skip: str
                          ) -> dict[str, float]:
@@ -312,8 +353,8 @@ class StoryIndex:
     def _verified_matches(self, url: str, probe: _Text, query: Keys,
                           citations: _Citations | None = None,
                           paragraphs: Callable[[], Sequence[Hashes]] = tuple
-                          ) -> dict[str, tuple[float, float]]:
-        """story id -> (share of the probe's shingles the story's pages hold, best overlap).
+                          ) -> dict[str, float]:
+        """story id -> the best overlap of the probe with one of the story's pages.
         `paragraphs()` gives the probe's paragraphs' shingles when a check needs them."""
         if probe.shingles.size == 0:
             return {}
@@ -324,7 +365,7 @@ class StoryIndex:
         candidates = sorted(({u for n in self._bands.pages_sharing(query)
                               if (u := self._urls[n]) is not None} | linked) - {url})
         texts = self._texts_of(candidates)
-        matches: dict[str, tuple[float, float]] = {}
+        matches: dict[str, float] = {}
         for candidate in candidates:
             text = texts.get(candidate)
             if text is None:
@@ -332,11 +373,8 @@ class StoryIndex:
             overlap = self._verify(probe, text, self._cites(candidate, citations), paragraphs)
             if overlap is None:
                 continue
-            shared = overlap * min(probe.shingles.size, text.shingles.size)
-            coverage = shared / probe.shingles.size
             story_id = self._entries[candidate].story_id
-            best = matches.get(story_id, (0.0, 0.0))
-            matches[story_id] = (max(best[0], coverage), max(best[1], overlap))
+            matches[story_id] = max(matches.get(story_id, 0.0), overlap)
         return matches
 
     def _verify(self, a: _Text, b: _Text, cited: bool = False,
@@ -374,34 +412,15 @@ class StoryIndex:
                 return None
         return overlap
 
-    def _choose_story(self, matches: dict[str, tuple[float, float]], preferred: str | None,
-                      cited: str | None) -> tuple[str | None, float, list[str]]:
-        """The best matching story: the page's own earlier story, then the story of the page
-        it cites (its text matching too), then the one covering most of its text, then the
-        oldest. Other stories covering it as well are merged, unless the page named its
-        source: then the shared text is the sources' common ground, not proof of one story."""
+    def _choose_story(self, matches: dict[str, float]) -> tuple[str | None, float, list[str]]:
+        """Every story the page copies, or that copies it, is one story with it: the page
+        joins the oldest and the others are merged into it (the oldest id survives, so
+        published ids stay stable). A story is then the pages linked by verified copies,
+        whatever order they came in: one process and several workers group alike."""
         if not matches:
             return None, 0.0, []
-        ranked = sorted(matches, key=lambda s: (s != preferred, s != cited, -matches[s][0],
-                                                -matches[s][1], self._age(s)))
-        chosen = ranked[0]
-        merged = [s for s in ranked[1:] if cited is None
-                  and matches[s][0] >= self.options.merge_coverage
-                  and matches[chosen][0] >= self.options.merge_coverage]
-        if merged:
-            # The oldest story's id survives a merge, so published ids stay stable.
-            survivors = sorted([chosen, *merged], key=self._age)
-            chosen, merged = survivors[0], survivors[1:]
-        return chosen, matches[chosen][1], merged
-
-    def _story_of_cited(self, source_url: str | None) -> str | None:
-        """The story of the indexed page a source link names (through its variants and the
-        URLs that redirect to it)."""
-        if source_url is None:
-            return None
-        url = self._by_key.get(url_key(source_url))
-        entry = self._entries.get(url) if url is not None else None
-        return entry.story_id if entry else None
+        chosen, *merged = sorted(matches, key=self._age)
+        return chosen, max(matches.values()), merged
 
     def _age(self, story_id: str) -> int:
         first = self._members.first(story_id)
@@ -484,10 +503,15 @@ class StoryIndex:
     def is_aggregator(self, url: str) -> bool:
         """True for a crawled site (not one reached through source links) most of whose
         indexed pages cite a source elsewhere."""
-        site = site_of(url)
+        return self._is_aggregator_site(site_of(url))
+
+    def _is_aggregator_site(self, site: str) -> bool:
         pages = self._site_pages[site]
         return (site in self._crawled_sites and pages >= AGGREGATOR_MIN_PAGES
                 and self._site_citing[site] >= pages / 2)
+
+    def _aggregators(self) -> set[str]:
+        return {site for site in self._crawled_sites if self._is_aggregator_site(site)}
 
 
 def _bulk(numbers: list[int], keys: list[Keys]) -> tuple[np.ndarray, Keys]:

@@ -7,6 +7,7 @@ The option classes' fields are the settings' names without their prefix
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
@@ -16,6 +17,8 @@ from pipelines.dedup import DedupOptions
 from pipelines.extraction import ExtractionOptions
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 
 class BaseSettings(Protocol):
@@ -56,8 +59,8 @@ def dedup_options(s: BaseSettings) -> DedupOptions:
         shingle_words=number("SHINGLE_WORDS"), num_perm=number("NUM_PERM"), seed=number("SEED"),
         window_shingles=number("WINDOW_SHINGLES"), lsh_threshold=share("LSH_THRESHOLD"),
         min_overlap=share("MIN_OVERLAP"), min_shingles=number("MIN_SHINGLES"),
-        short_min_jaccard=share("SHORT_MIN_JACCARD"), merge_coverage=share("MERGE_COVERAGE"),
-        full_copy_jaccard=share("FULL_COPY_JACCARD"), min_lead_share=share("MIN_LEAD_SHARE"),
+        short_min_jaccard=share("SHORT_MIN_JACCARD"), full_copy_jaccard=share("FULL_COPY_JACCARD"),
+        min_lead_share=share("MIN_LEAD_SHARE"),
     ))
 
 
@@ -101,6 +104,14 @@ PROJECT_PREFIXES = ("CRAWL_", "EXTRACTION_", "SOURCELINK_", "DEDUP_", "STORAGE_"
                     "EGRESS_", "FRONTIER_", "HANDOFF_", "STORE_")
 
 
+#: Settings that no longer have an effect, and why. Given on the command line they are
+#: accepted with a warning, so a scheduled job that still sets one keeps running.
+RETIRED_SETTINGS = {
+    "DEDUP_MERGE_COVERAGE": "two stories now merge whenever a page is verified as a copy of"
+    " both, so that the grouping does not depend on the order pages arrive in",
+}
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """' (did you mean X?)' for the closest known name, or ''."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
@@ -114,6 +125,9 @@ def check_setting_names(given: Iterable[str], known: Iterable[str]) -> None:
     known = set(known)
     for name in given:
         if name in known:
+            continue
+        if name in RETIRED_SETTINGS:
+            logger.warning("setting %s has no effect any more: %s", name, RETIRED_SETTINGS[name])
             continue
         hint = did_you_mean(name, known)
         if name.startswith(PROJECT_PREFIXES) or difflib.get_close_matches(

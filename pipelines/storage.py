@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from pipelines.databases import (
     new_store_hint,
     unusable,
 )
-from pipelines.dedup import Assignment, IndexedPage, PageFacts
+from pipelines.dedup import Assignment, IndexedPage, PageFacts, Restatement
 
 __all__ = ["ArticleStore", "StoreError", "StoreIndexBackend", "check_store", "open_store",
            "revised_articles"]
@@ -183,17 +183,42 @@ class ArticleStore:
             if previous_canonical is not None:
                 self._history(story_id, "canonical_changed",
                               f"{previous_canonical} -> {canonical} ({reason})")
-            self.db.execute(
-                "UPDATE articles SET canonical_url=?, revised_at=? WHERE story_id=? AND url<>?"
-                " AND (canonical_url IS NULL OR canonical_url<>?)",
-                (canonical, now, story_id, url, canonical))
-            if member_similarities:
-                self.db.executemany(
-                    "UPDATE articles SET similarity=?, revised_at=? WHERE url=?"
-                    " AND (similarity IS NULL OR similarity<>?)",
-                    [(s, now, u, s) for u, s in sorted(member_similarities.items())])
+            self._revise_members(story_id, canonical, member_similarities, now, but=url)
             self._update_story(story_id, canonical, reason, record)
         return outcome
+
+    def restate(self, restatements: Iterable[Restatement]) -> int:
+        """Store stories' canonicals chosen again (StoryIndex.settle), in one transaction.
+        Returns how many stories' stored canonical changed."""
+        changed = 0
+        now = _now()
+        with self.db.transaction():
+            for story in restatements:
+                row = self.db.execute("SELECT canonical_url FROM stories WHERE story_id=?",
+                                      (story.story_id,)).fetchone()
+                if row is None or row[0] == story.canonical.url:
+                    continue
+                changed += 1
+                self._history(story.story_id, "canonical_changed",
+                              f"{row[0]} -> {story.canonical.url} ({story.canonical.reason})")
+                self._revise_members(story.story_id, story.canonical.url,
+                                     story.member_similarities, now)
+                self._update_story(story.story_id, story.canonical.url, story.canonical.reason, {})
+        return changed
+
+    def _revise_members(self, story_id: str, canonical: str, similarities: Mapping[str, float],
+                        now: str, but: str = "") -> None:
+        """The story's pages (but the one being written) get its canonical and their
+        similarity to it, and are marked revised_at when that changes (see revised_articles)."""
+        self.db.execute(
+            "UPDATE articles SET canonical_url=?, revised_at=? WHERE story_id=? AND url<>?"
+            " AND (canonical_url IS NULL OR canonical_url<>?)",
+            (canonical, now, story_id, but, canonical))
+        if similarities:
+            self.db.executemany(
+                "UPDATE articles SET similarity=?, revised_at=? WHERE url=?"
+                " AND (similarity IS NULL OR similarity<>?)",
+                [(s, now, u, s) for u, s in sorted(similarities.items())])
 
     def _update_story(self, story_id: str, canonical: str, reason: str | None,
                       record: dict[str, Any]) -> None:

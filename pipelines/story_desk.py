@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pipelines.databases import DatabaseError, StoreLocation
 from pipelines.dedup import DedupOptions, PageFacts, StoryIndex
 from pipelines.storage import ArticleStore, StoreIndexBackend, open_store
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Tries of one article's write when the store says busy (another writer's lock, a
 # deadlock the server broke): 0.05 s doubling, about 6 s in all.
@@ -88,16 +91,33 @@ class StoryDesk:
                                              record.get("aliases") or ())
         row = {**record, "story_id": assignment.story_id,
                "canonical_url": assignment.canonical.url, "similarity": assignment.similarity}
-        for attempt in range(_WRITE_TRIES):
-            try:
-                outcome = self.store.write(row, assignment, changed)
-                break
-            except DatabaseError as exc:  # undone as a whole: the same write may try again
-                if not exc.busy or attempt == _WRITE_TRIES - 1:
-                    raise
-                logger.info("desk: store busy (%s); writing %s again", exc, record["url"])
-                time.sleep(0.05 * 2**attempt)
+        outcome = write_when_free(lambda: self.store.write(row, assignment, changed),
+                                  record["url"])
         self.counts["new_stories" if assignment.new_story else "joined_stories"] += 1
         self.counts[f"articles_{outcome}"] += 1
         self.counts["stories_merged"] += len(assignment.merged)
         return Filed(outcome, assignment.new_story)
+
+    def settle(self) -> int:
+        """Store the canonicals that pages filed since the last call changed in other
+        stories (StoryIndex.settle); returns how many stories' canonical changed."""
+        restatements = self.index.settle()
+        if not restatements:
+            return 0
+        changed = write_when_free(lambda: self.store.restate(restatements), "restated stories")
+        self.counts["canonicals_restated"] += changed
+        return changed
+
+
+def write_when_free(write: Callable[[], T], what: str) -> T:
+    """Run a store write (one transaction), again while the store says it is busy (another
+    writer's lock, a deadlock the server broke), for about 6 s in all."""
+    for attempt in range(_WRITE_TRIES):
+        try:
+            return write()
+        except DatabaseError as exc:  # undone as a whole: the same write may try again
+            if not exc.busy or attempt == _WRITE_TRIES - 1:
+                raise
+            logger.info("store busy (%s); writing %s again", exc, what)
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")

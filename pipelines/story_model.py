@@ -25,16 +25,14 @@ class DedupOptions:
     min_shingles: int = 40
     #: Short texts join only near-identical texts (Jaccard of shingle sets at least this).
     short_min_jaccard: float = 0.7
-    #: A page covered this much by a second story too proves the two stories are one.
-    merge_coverage: float = 0.8
     #: Pairs below this Jaccard are not full copies; they must share the longer text's lead.
     full_copy_jaccard: float = 0.6
     #: Share of the longer text's first LEAD_SHINGLES shingles the shorter text must hold.
     min_lead_share: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in ("lsh_threshold", "min_overlap", "short_min_jaccard", "merge_coverage",
-                     "full_copy_jaccard", "min_lead_share"):
+        for name in ("lsh_threshold", "min_overlap", "short_min_jaccard", "full_copy_jaccard",
+                     "min_lead_share"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
@@ -96,6 +94,16 @@ class Assignment:
     previous_canonical: str | None = None
     #: The other pages of the story whose similarity to the canonical changed with this
     #: page (a new or moved canonical, merged stories): URL -> similarity.
+    member_similarities: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Restatement:
+    """A story's canonical chosen again once a batch of pages is filed (StoryIndex.settle)."""
+
+    story_id: str
+    canonical: Canonical
+    #: The story's pages -> their similarity to the canonical page's text.
     member_similarities: Mapping[str, float] = field(default_factory=dict)
 
 

@@ -219,9 +219,6 @@ DEDUP_SHORT_MIN_JACCARD = 0.7
 # an article quoting or appending paragraphs of another does not).
 DEDUP_FULL_COPY_JACCARD = 0.6
 DEDUP_MIN_LEAD_SHARE = 0.5
-# A new page covered at least this much (0..1) by two stories proves they are one story;
-# they are merged and the older story id is kept.
-DEDUP_MERGE_COVERAGE = 0.8
 # Retention window of the story index, in days: a crawl loads only stories that had a page
 # indexed within this many days, so memory stays flat on a site crawled for a year. Copies
 # of older stories start new stories. 0 keeps every story matchable.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import pty
 import re
@@ -14,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from crawler.commands.crawl import known_setting_names
 from crawler.items import ARTICLE_FIELDS
+from pipelines.options import SettingsError, check_setting_names
 from tests.conftest import ROOT, crawl_env
 
 COPYDESK = [sys.executable, "-c", "from crawler.cli import main; main()"]
@@ -168,3 +171,13 @@ def test_a_rerun_with_an_empty_feed_says_to_use_export(proxy: Any, tmp_path: Pat
 def test_site_is_a_name_or_null_never_a_host(first_crawl: dict[str, Any]) -> None:
     sites = {a["site"] for a in first_crawl["articles"].values()}
     assert not [s for s in sites if s and re.fullmatch(r"[\w.-]+\.[a-z]+", s)], sites
+
+
+def test_a_retired_setting_is_accepted_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # A scheduled job written for an older release keeps running; the log says why the
+    # setting does nothing now.
+    with caplog.at_level(logging.WARNING):
+        check_setting_names(["DEDUP_MERGE_COVERAGE"], known_setting_names())
+    assert "DEDUP_MERGE_COVERAGE has no effect" in caplog.text
+    with pytest.raises(SettingsError):
+        check_setting_names(["DEDUP_MERGE_COVERAGEE"], known_setting_names())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -186,17 +187,40 @@ def test_retention_window_keeps_only_recent_stories_matchable(tmp_path: Path) ->
     assert not later.add("http://agg.test/museum", MUSEUM)[0].new_story
 
 
-def test_copy_of_a_lead_two_stories_share_joins_the_story_it_cites(index: StoryIndex) -> None:
+def grouping(pages: list[tuple[str, str, PageFacts]]) -> set[frozenset[str]]:
+    """The stories (as sets of URLs) one index makes of the pages, added in the order given."""
+    index = StoryIndex(DedupOptions())
+    for url, text, facts in pages:
+        index.add(url, text, facts)
+    return {frozenset(index.members(story)) for story in index.story_ids()}
+
+
+def test_stories_do_not_depend_on_the_order_pages_arrive_in() -> None:
     paragraphs = BRIDGE.split("\n")
-    first = add(index, "http://herald.test/bridge", BRIDGE)
-    # Another outlet's story: the same wire lead, then a story of its own.
-    second = add(index, "http://tribune.test/bridge-and-museum", "\n".join(paragraphs[:3]) + "\n" + MUSEUM)
-    assert first != second
-    excerpt = "\n".join(paragraphs[:2])
-    cited, _ = index.add("http://agg.test/excerpt", excerpt,
-                         PageFacts(source_url="https://www.tribune.test/bridge-and-museum/"))
-    assert cited.story_id == second and cited.merged == ()
-    assert index.story_of("http://herald.test/bridge") == first
+    pages = [
+        ("http://herald.test/bridge", BRIDGE, PageFacts()),
+        # Another outlet's story: the same wire lead, then a story of its own.
+        ("http://tribune.test/bridge-and-museum", "\n".join(paragraphs[:3]) + "\n" + MUSEUM,
+         PageFacts()),
+        # An excerpt of that lead, a copy of both.
+        ("http://agg.test/excerpt", "\n".join(paragraphs[:2]),
+         PageFacts(source_url="https://www.tribune.test/bridge-and-museum/")),
+        ("http://herald.test/budget", HERALD, PageFacts()),
+        ("http://tribune.test/budget", TRIBUNE, PageFacts()),
+        ("http://agg.test/budget-mixed", TRIBUNE + "\n" + HERALD.split("\n")[3], PageFacts()),
+    ]
+    orders = {tuple(map(frozenset, sorted(sorted(g) for g in grouping(list(order)))))
+              for order in itertools.permutations(pages)}
+    assert len(orders) == 1
+    # The excerpt links the two articles whose lead it copies: one story (the two articles do
+    # not match each other, so a rule keeping them apart would depend on who came first);
+    # the mixed rewrite joins its majority only.
+    assert grouping(pages) == {
+        frozenset({"http://herald.test/bridge", "http://tribune.test/bridge-and-museum",
+                   "http://agg.test/excerpt"}),
+        frozenset({"http://herald.test/budget"}),
+        frozenset({"http://tribune.test/budget", "http://agg.test/budget-mixed"}),
+    }
 
 
 def store_with_the_bridge_story(tmp_path: Path) -> tuple[StoreIndexBackend, str]:
@@ -271,3 +295,25 @@ def test_copy_that_names_its_source_and_mixes_in_another_articles_paragraphs_joi
     index = StoryIndex(DedupOptions())
     story = add(index, "http://herald.test/bridge", BRIDGE)
     assert add(index, "http://tribune.test/bridge-and-budget", mixed) != story
+
+
+def test_settle_restates_a_canonical_that_later_pages_of_another_story_changed() -> None:
+    bridge = [("http://agg.test/bridge", BRIDGE, PageFacts(published="2024-01-01")),
+              ("http://herald.test/bridge", BRIDGE, PageFacts(published="2024-01-02"))]
+    # agg.test shows what it is only later: most of its pages copy other sites' articles.
+    others = [(f"http://agg.test/{name}", text, PageFacts(source_url=f"http://{name}.test/a"))
+              for name, text in (("budget", HERALD), ("tribune", TRIBUNE), ("museum", MUSEUM))]
+    for order in (bridge + others, others + bridge):
+        index = StoryIndex(DedupOptions())
+        given = {}
+        for url, text, facts in order:
+            assignment, _ = index.add(url, text, facts)
+            given[assignment.story_id] = assignment.canonical.url
+        story = index.story_of("http://herald.test/bridge")
+        restated = {r.story_id: r for r in index.settle()}
+        final = restated[story].canonical.url if story in restated else given[story]
+        assert final == "http://herald.test/bridge"
+        if story in restated:
+            assert restated[story].member_similarities == {
+                "http://agg.test/bridge": 1.0, "http://herald.test/bridge": 1.0}
+    assert index.settle() == []  # nothing filed since

@@ -117,3 +117,36 @@ def test_stored_similarities_do_not_depend_on_the_order_pages_came_in(tmp_path: 
     assert stored[0]["http://herald.test/bridge"][1] == 1.0
     assert stored[0]["http://agg.test/excerpt"][1] == 1.0  # all of it is in the original
     assert 0.3 < stored[0]["http://blog.test/edited"][1] < 0.95
+
+
+def test_stored_canonicals_do_not_depend_on_the_order_pages_came_in(tmp_path: Path) -> None:
+    # agg.test's first page is filed before the publisher's copy of it; only its later pages,
+    # each copying another site's article, show that agg.test is an aggregator, whose page
+    # is not a story's original when a publisher's is known.
+    bridge = {"http://agg.test/bridge": ("2026-03-01", None, story_text("bridge")),
+              "http://herald.test/bridge": ("2026-03-02", None, story_text("bridge"))}
+    others = {f"http://agg.test/{name}": (None, f"http://{name}.test/a", story_text(name))
+              for name in ("museum", "budget-herald", "budget-tribune")}
+    stored = []
+    for name, pages in (("a", {**bridge, **others}), ("b", {**others, **bridge})):
+        path = tmp_path / f"{name}.db"
+        desk = StoryDesk(StoryIndex(DedupOptions()), ArticleStore(open_store(path), ARTICLE_FIELDS))
+        for url, (published, source, text) in pages.items():
+            desk.file(record(url, None, None, text=text, published=published, source_url=source,
+                             site=url.split("/")[2], source_name="start"))
+        desk.settle()
+        data = read_store(path)
+        story = data["articles"]["http://herald.test/bridge"]["story_id"]
+        assert data["stories"][story]["canonical_url"] == "http://herald.test/bridge"
+        stored.append({url: (a["canonical_url"], a["similarity"])
+                       for url, a in data["articles"].items()})
+    assert stored[0] == stored[1]
+    assert stored[0]["http://agg.test/bridge"][0] == "http://herald.test/bridge"
+    # Filed first, the copy was stored with itself as the original: it was restated, and
+    # marked so that a feed of the crawl carries its new record.
+    first = open_store(tmp_path / "a.db")
+    assert first.execute("SELECT revised_at FROM articles WHERE url='http://agg.test/bridge'"
+                         ).fetchone()[0] is not None
+    assert first.execute("SELECT COUNT(*) FROM story_history WHERE event='canonical_changed'"
+                         " AND detail LIKE 'http://agg.test/bridge -> http://herald.test/bridge%'"
+                         ).fetchone()[0] == 1

@@ -109,18 +109,25 @@ class Command(ScrapyCommand):
             logger.info("desk: filing %d articles given to it before it stopped", len(resumed))
         filed = self._file(desk, stream, resumed, stopping)
         logger.info("desk: waiting for articles in %s", stream.key)
+        unsettled = filed > 0
         while not stopping:
             entries = stream.receive(count=64, block_ms=1000)
             now = time.monotonic()
-            if entries:
-                last_article = now
-                filed += self._file(desk, stream, entries, stopping)
-            elif idle_exit is not None and now - last_article >= idle_exit:
-                break
             if now - last_report >= _PROGRESS_EVERY_S:
                 last_report = now
                 logger.info("desk: %d articles filed (%.1f/s), %d waiting", filed,
                             filed / max(now - started, 1e-9), stream.length())
+            if entries:
+                last_article = now
+                filed += self._file(desk, stream, entries, stopping)
+                unsettled = True
+            elif unsettled:  # nothing waiting: the batch is filed
+                desk.settle()
+                unsettled = False
+            elif idle_exit is not None and now - last_article >= idle_exit:
+                break
+        if unsettled:
+            desk.settle()
         counts = desk.counts
         cpu_ms = 1000 * time.process_time() / max(filed, 1)
         print(f"desk: {filed:,} articles filed in {time.monotonic() - started:,.0f} s "
@@ -128,7 +135,8 @@ class Command(ScrapyCommand):
               f"{counts['articles_new']:,} new, {counts['articles_updated']:,} updated, "
               f"{counts['articles_unchanged']:,} unchanged; stories: "
               f"{counts['new_stories']:,} new, {counts['joined_stories']:,} copies joined, "
-              f"{counts['stories_merged']:,} merged", file=sys.stderr)
+              f"{counts['stories_merged']:,} merged, {counts['canonicals_restated']:,} "
+              f"canonicals restated", file=sys.stderr)
 
     @staticmethod
     def _file(desk: StoryDesk, stream: ArticleStream, entries: list[Entry],
