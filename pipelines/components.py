@@ -199,18 +199,17 @@ class DedupPipeline:
     def settle(self, store: ArticleStore) -> None:
         """Store the canonicals that the crawl's later pages changed in stories filed before
         them (StoryIndex.settle), so that they do not depend on the order pages came in."""
-        if self.loading is not None:
-            return  # the index never loaded: nothing was filed
-        restatements = self.index.settle()
-        if not restatements:
-            return
+        if self.loading is not None:  # no article came: what an earlier crawl left is settled
+            concurrent.futures.wait([self.loading])
+            if self.loading.exception() is not None:
+                return  # reported by _report_load_error
+        settlement = self.index.settle()
         try:
-            changed = write_when_free(lambda: store.restate(restatements), "restated stories")
+            changed = write_when_free(lambda: store.restate(settlement), "restated stories")
         except DatabaseError as exc:
             _stats(self.crawler).inc_value("storage/errors")
-            logger.error("store failed writing %d restated stories: %s (they keep their "
-                         "earlier canonical until a page of theirs is filed again)",
-                         len(restatements), exc)
+            logger.error("store failed writing %d restated stories: %s (the next crawl "
+                         "settles them)", len(settlement.restatements), exc)
             return
         _stats(self.crawler).inc_value("dedup/canonical_restated", changed)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,10 +38,11 @@ from pipelines.story_model import (
     IndexedPage,
     PageFacts,
     Restatement,
+    Settlement,
 )
 
 __all__ = ["Assignment", "DedupOptions", "HashArchive", "IndexBackend", "IndexedPage",
-           "PageFacts", "Restatement", "StoryIndex"]
+           "PageFacts", "Restatement", "Settlement", "StoryIndex"]
 
 MIN_MATCH_SHINGLES = 5
 # A site needs this many indexed pages before its citing share can call it an aggregator.
@@ -292,7 +293,7 @@ class StoryIndex:
                                 tuple(merged), moved_from, restated)
         return assignment, changed
 
-    def settle(self) -> list[Restatement]:
+    def settle(self) -> Settlement:
         """Choose again the canonical of the stories whose original may have changed since the
         last call, and return those whose choice differs from the one given. A story's original
         depends on pages outside it: a site's pages filed later can make it an aggregator (or
@@ -322,7 +323,16 @@ class StoryIndex:
             if canonical.url != given:
                 restated.append(Restatement(story_id, canonical,
                                             self._similarities_to(canonical.url, story_id, "")))
-        return restated
+        return Settlement(restated, frozenset(aggregators))
+
+    def resume(self, unsettled: Mapping[str, str], aggregator_sites: Iterable[str] | None
+               ) -> None:
+        """After load(): what the store says was not settled when the index was saved (a
+        process stopped before it settled): stories changed since the last settle -> their
+        stored canonical URL, and the aggregator sites of that settle (None: not recorded)."""
+        self._given.update(unsettled)
+        if aggregator_sites is not None:
+            self._aggregator_sites = set(aggregator_sites)
 
     def _similarities_to(self, canonical_url: str, story_id: str, skip: str
                          ) -> dict[str, float]:

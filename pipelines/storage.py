@@ -25,7 +25,7 @@ from pipelines.databases import (
     new_store_hint,
     unusable,
 )
-from pipelines.dedup import Assignment, IndexedPage, PageFacts, Restatement
+from pipelines.dedup import Assignment, IndexedPage, PageFacts, Settlement
 
 __all__ = ["ArticleStore", "StoreError", "StoreIndexBackend", "check_store", "open_store",
            "revised_articles"]
@@ -127,6 +127,10 @@ def _column_value(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
+#: index_meta keys of the last settle (ArticleStore.restate).
+_SETTLED_AT, _SETTLED_AGGREGATORS = "settled_at", "settled_aggregator_sites"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -187,13 +191,14 @@ class ArticleStore:
             self._update_story(story_id, canonical, reason, record)
         return outcome
 
-    def restate(self, restatements: Iterable[Restatement]) -> int:
-        """Store stories' canonicals chosen again (StoryIndex.settle), in one transaction.
-        Returns how many stories' stored canonical changed."""
+    def restate(self, settlement: Settlement) -> int:
+        """Store what StoryIndex.settle decided, in one transaction: the stories' canonicals
+        chosen again, and when that was and which sites were aggregators then (read back by
+        StoreIndexBackend.unsettled). Returns how many stories' stored canonical changed."""
         changed = 0
         now = _now()
         with self.db.transaction():
-            for story in restatements:
+            for story in settlement.restatements:
                 row = self.db.execute("SELECT canonical_url FROM stories WHERE story_id=?",
                                       (story.story_id,)).fetchone()
                 if row is None or row[0] == story.canonical.url:
@@ -204,6 +209,8 @@ class ArticleStore:
                 self._revise_members(story.story_id, story.canonical.url,
                                      story.member_similarities, now)
                 self._update_story(story.story_id, story.canonical.url, story.canonical.reason, {})
+            set_meta(self.db, {_SETTLED_AT: now, _SETTLED_AGGREGATORS:
+                               json.dumps(sorted(settlement.aggregator_sites))})
         return changed
 
     def _revise_members(self, story_id: str, canonical: str, similarities: Mapping[str, float],
@@ -292,7 +299,8 @@ class StoreIndexBackend:
         add_missing_columns(self.db, "story_index", _INDEX_COLUMNS)
         self.db.create_schema(  # after the columns: a store of an older release lacks seen_at
             "CREATE INDEX IF NOT EXISTS story_index_seen ON story_index (seen_at);"
-            "CREATE INDEX IF NOT EXISTS story_index_story ON story_index (story_id);")
+            "CREATE INDEX IF NOT EXISTS story_index_story ON story_index (story_id);"
+            "CREATE INDEX IF NOT EXISTS stories_updated ON stories (updated_at);")
         stored = {key: value for key, value in self.db.execute("SELECT key, value FROM index_meta")}
         has_pages = self.db.execute("SELECT 1 FROM story_index LIMIT 1").fetchone() is not None
         mismatch = {k: (stored.get(k), v) for k, v in fingerprint.items() if stored.get(k) != v}
@@ -346,6 +354,20 @@ class StoreIndexBackend:
             facts = PageFacts(published, source_url, site and sys.intern(site), credited_to,
                               crawled != 0)
             yield IndexedPage(url, story_id, facts, alias_list, page_hashes, page_bands, key)
+
+    def unsettled(self) -> tuple[dict[str, str], list[str] | None]:
+        """What the last StoryIndex.settle stored (ArticleStore.restate) leaves to check: the
+        stories changed since -> their stored canonical URL, and the aggregator sites then.
+        With no settle recorded (a first crawl that stopped before it settled, a store of an
+        older release), every story and no sites."""
+        meta = dict(self.db.execute("SELECT key, value FROM index_meta WHERE key IN (?, ?)",
+                                    (_SETTLED_AT, _SETTLED_AGGREGATORS)).fetchall())
+        if _SETTLED_AT not in meta:
+            return dict(self.db.execute("SELECT story_id, canonical_url FROM stories")), None
+        changed = dict(self.db.execute(
+            "SELECT story_id, canonical_url FROM stories WHERE updated_at >= ?",
+            (meta[_SETTLED_AT],)).fetchall())
+        return changed, json.loads(meta.get(_SETTLED_AGGREGATORS) or "[]")
 
     def hashes(self, urls: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

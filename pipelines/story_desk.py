@@ -59,6 +59,7 @@ def load_index(opened: OpenedIndex) -> set[str]:
     started = time.monotonic()
     index, backend = opened.index, opened.backend
     computed = index.load(backend.load(seen_since=opened.seen_since, bands=opened.keys_current))
+    index.resume(*backend.unsettled())
     if computed or not opened.keys_current:
         logger.info("story index: band keys computed for %d stored pages", len(computed))
         backend.save(computed, derived_scheme=index.derived_scheme)
@@ -101,10 +102,8 @@ class StoryDesk:
     def settle(self) -> int:
         """Store the canonicals that pages filed since the last call changed in other
         stories (StoryIndex.settle); returns how many stories' canonical changed."""
-        restatements = self.index.settle()
-        if not restatements:
-            return 0
-        changed = write_when_free(lambda: self.store.restate(restatements), "restated stories")
+        settlement = self.index.settle()
+        changed = write_when_free(lambda: self.store.restate(settlement), "restated stories")
         self.counts["canonicals_restated"] += changed
         return changed
 

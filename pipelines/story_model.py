@@ -107,6 +107,16 @@ class Restatement:
     member_similarities: Mapping[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What StoryIndex.settle decided: the stories whose canonical changed, and the sites that
+    are aggregators now. Both go to the store, so that an index loaded again (a desk started
+    after a crash) knows which stories and sites changed since."""
+
+    restatements: list[Restatement]
+    aggregator_sites: frozenset[str]
+
+
 class IndexBackend(Protocol):
     """Where the index persists (an SQLite file, a shared server)."""
 

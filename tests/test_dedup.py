@@ -310,10 +310,10 @@ def test_settle_restates_a_canonical_that_later_pages_of_another_story_changed()
             assignment, _ = index.add(url, text, facts)
             given[assignment.story_id] = assignment.canonical.url
         story = index.story_of("http://herald.test/bridge")
-        restated = {r.story_id: r for r in index.settle()}
+        restated = {r.story_id: r for r in index.settle().restatements}
         final = restated[story].canonical.url if story in restated else given[story]
         assert final == "http://herald.test/bridge"
         if story in restated:
             assert restated[story].member_similarities == {
                 "http://agg.test/bridge": 1.0, "http://herald.test/bridge": 1.0}
-    assert index.settle() == []  # nothing filed since
+    assert index.settle().restatements == []  # nothing filed since

@@ -10,7 +10,7 @@ from pipelines.canonical import Canonical
 from pipelines.databases import StoreLocation
 from pipelines.dedup import Assignment, DedupOptions, StoryIndex
 from pipelines.storage import ArticleStore, StoreError, open_store
-from pipelines.story_desk import StoryDesk
+from pipelines.story_desk import StoryDesk, load_index, open_index
 from tests.conftest import read_store, story_text
 
 
@@ -119,21 +119,31 @@ def test_stored_similarities_do_not_depend_on_the_order_pages_came_in(tmp_path: 
     assert 0.3 < stored[0]["http://blog.test/edited"][1] < 0.95
 
 
-def test_stored_canonicals_do_not_depend_on_the_order_pages_came_in(tmp_path: Path) -> None:
-    # agg.test's first page is filed before the publisher's copy of it; only its later pages,
-    # each copying another site's article, show that agg.test is an aggregator, whose page
-    # is not a story's original when a publisher's is known.
+def aggregator_revealed_late() -> dict[str, tuple[str | None, str | None, str]]:
+    """URL -> (published, source_url, text). agg.test's first page is filed before the
+    publisher's copy of it; only its later pages, each copying another site's article, show
+    that agg.test is an aggregator, whose page is not a story's original when a publisher's
+    is known."""
     bridge = {"http://agg.test/bridge": ("2026-03-01", None, story_text("bridge")),
               "http://herald.test/bridge": ("2026-03-02", None, story_text("bridge"))}
     others = {f"http://agg.test/{name}": (None, f"http://{name}.test/a", story_text(name))
               for name in ("museum", "budget-herald", "budget-tribune")}
+    return {**bridge, **others}
+
+
+def file_pages(desk: StoryDesk, pages: dict[str, tuple[str | None, str | None, str]]) -> None:
+    for url, (published, source, text) in pages.items():
+        desk.file(record(url, None, None, text=text, published=published, source_url=source,
+                         site=url.split("/")[2], source_name="start"))
+
+
+def test_stored_canonicals_do_not_depend_on_the_order_pages_came_in(tmp_path: Path) -> None:
+    pages = aggregator_revealed_late()
     stored = []
-    for name, pages in (("a", {**bridge, **others}), ("b", {**others, **bridge})):
+    for name, order in (("a", list(pages)), ("b", list(reversed(pages)))):
         path = tmp_path / f"{name}.db"
         desk = StoryDesk(StoryIndex(DedupOptions()), ArticleStore(open_store(path), ARTICLE_FIELDS))
-        for url, (published, source, text) in pages.items():
-            desk.file(record(url, None, None, text=text, published=published, source_url=source,
-                             site=url.split("/")[2], source_name="start"))
+        file_pages(desk, {url: pages[url] for url in order})
         desk.settle()
         data = read_store(path)
         story = data["articles"]["http://herald.test/bridge"]["story_id"]
@@ -150,3 +160,25 @@ def test_stored_canonicals_do_not_depend_on_the_order_pages_came_in(tmp_path: Pa
     assert first.execute("SELECT COUNT(*) FROM story_history WHERE event='canonical_changed'"
                          " AND detail LIKE 'http://agg.test/bridge -> http://herald.test/bridge%'"
                          ).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("settled_before", [False, True])
+def test_a_desk_that_stopped_before_it_settled_settles_when_started_again(
+        tmp_path: Path, settled_before: bool) -> None:
+    path = tmp_path / "store.db"
+    pages = list(aggregator_revealed_late().items())
+    opened = open_index(path, DedupOptions(), 0)
+    load_index(opened)
+    desk = StoryDesk(opened.index, ArticleStore(open_store(path), ARTICLE_FIELDS))
+    if settled_before:  # an earlier batch was settled: only what changed since is checked
+        file_pages(desk, dict(pages[:1]))
+        desk.settle()
+    file_pages(desk, dict(pages[1 if settled_before else 0:]))
+    # Killed here: its last batch was filed, not settled.
+    story = read_store(path)["articles"]["http://herald.test/bridge"]["story_id"]
+    assert read_store(path)["stories"][story]["canonical_url"] == "http://agg.test/bridge"
+
+    opened = open_index(path, DedupOptions(), 0)
+    load_index(opened)
+    assert StoryDesk(opened.index, ArticleStore(open_store(path), ARTICLE_FIELDS)).settle() == 1
+    assert read_store(path)["stories"][story]["canonical_url"] == "http://herald.test/bridge"
