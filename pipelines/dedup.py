@@ -136,6 +136,9 @@ class _Citations:
 #: Sources not indexed yet whose citing pages are remembered (about 150 bytes each): a
 #: desk that runs for weeks must not keep one for every page whose source never comes.
 CITERS_KEPT = 100_000
+#: Of those, the most recent whose paragraphs are kept too (about 5 KB each): the copy rule
+#: on paragraphs reads the citing page's, whichever of the two pages comes first.
+CITER_PARAGRAPHS_KEPT = 10_000
 #: Texts kept in memory when an archive holds the rest: enough for the pages a crawl has in
 #: flight between this stage and the store (a page evicted before it is stored is only missed
 #: as a candidate, never wrongly matched).
@@ -168,6 +171,7 @@ class StoryIndex:
         self._by_key: dict[str, str] = {}  # url_key of a page or alias -> indexed page URL
         # url_key of a page not indexed yet -> the pages indexed this run that cite it.
         self._citers: dict[str, set[str]] = {}
+        self._citer_paragraphs: OrderedDict[str, _Paragraphs] = OrderedDict()
         # Since the last settle(): story id -> the canonical URL last given for it; and the
         # sites that were aggregators then.
         self._given: dict[str, str] = {}
@@ -268,6 +272,9 @@ class StoryIndex:
             self._citers.setdefault(url_key(facts.source_url), set()).add(url)
             if len(self._citers) > CITERS_KEPT:  # the oldest wait longest: let them go
                 del self._citers[next(iter(self._citers))]
+            self._citer_paragraphs[url] = _Paragraphs.of(paragraphs())
+            if len(self._citer_paragraphs) > CITER_PARAGRAPHS_KEPT:
+                self._citer_paragraphs.popitem(last=False)
         entry = self._insert(url, story_id, facts, aliases,
                              previous.order if previous else None)
         self._bands.add(entry.number, keys.stored)
@@ -380,7 +387,13 @@ class StoryIndex:
             text = texts.get(candidate)
             if text is None:
                 continue
-            overlap = self._verify(probe, text, self._cites(candidate, citations), paragraphs)
+            if candidate in citations.citers:
+                # It names this page as its source: the paragraph rule reads its paragraphs,
+                # as it did when a page came after the source it names.
+                kept = self._citer_paragraphs.pop(candidate, None)
+                overlap = self._verify(text, probe, True, kept.split if kept else tuple)
+            else:
+                overlap = self._verify(probe, text, self._cites(candidate, citations), paragraphs)
             if overlap is None:
                 continue
             story_id = self._entries[candidate].story_id
@@ -544,6 +557,23 @@ PARAGRAPH_FOUND = 0.8
 def _paragraph_shingles(text: str, words: int) -> tuple[Hashes, ...]:
     return tuple(np.unique(shingle_hashes(tokenize(line), words))
                  for line in text.split("\n") if line.strip())
+
+
+@dataclass(frozen=True)
+class _Paragraphs:
+    """A text's paragraphs' shingles, kept in two arrays rather than one per paragraph."""
+
+    hashes: Hashes
+    ends: np.ndarray
+
+    @classmethod
+    def of(cls, paragraphs: Sequence[Hashes]) -> _Paragraphs:
+        ends = np.cumsum([p.size for p in paragraphs], dtype=np.int64)
+        hashes = np.concatenate(paragraphs) if paragraphs else np.empty(0, dtype=np.uint64)
+        return cls(hashes, ends)
+
+    def split(self) -> list[Hashes]:
+        return np.split(self.hashes, self.ends[:-1])
 
 
 def _mostly_paragraphs_of(paragraphs: Sequence[Hashes], other: _Text) -> bool:

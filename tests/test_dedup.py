@@ -297,6 +297,23 @@ def test_copy_that_names_its_source_and_mixes_in_another_articles_paragraphs_joi
     assert add(index, "http://tribune.test/bridge-and-budget", mixed) != story
 
 
+def test_a_rewrite_naming_its_source_joins_it_whichever_comes_first() -> None:
+    # Every paragraph of the original cut to its first three quarters, two paragraphs of
+    # another story added: the rewrite's paragraphs are all found in the original, none of
+    # the original's is found whole in the rewrite. The rule reads the page that names its
+    # source, in both orders.
+    def cut(paragraph: str) -> str:
+        words = paragraph.split()
+        return " ".join(words[: len(words) * 3 // 4])
+
+    rewrite = "\n".join([*map(cut, BRIDGE.split("\n")), *MUSEUM.split("\n")[:2]])
+    pages = [("http://herald.test/bridge", BRIDGE, PageFacts()),
+             ("http://agg.test/bridge-rewrite", rewrite,
+              PageFacts(source_url="http://herald.test/bridge"))]
+    joined = {frozenset({"http://herald.test/bridge", "http://agg.test/bridge-rewrite"})}
+    assert grouping(pages) == grouping(pages[::-1]) == joined
+
+
 def test_settle_restates_a_canonical_that_later_pages_of_another_story_changed() -> None:
     bridge = [("http://agg.test/bridge", BRIDGE, PageFacts(published="2024-01-01")),
               ("http://herald.test/bridge", BRIDGE, PageFacts(published="2024-01-02"))]
