@@ -290,8 +290,8 @@ def run_all(args: argparse.Namespace, web: Path, workdir: Path, redis_url: str,
         single_wall = time.perf_counter() - started
     single = stored(single_dir / "store.db")
     single_gets = gets(log_path)
-    # Story assignment depends a little on the order pages arrive in: a second single run
-    # tells how far two runs of one process differ.
+    # Stories do not depend on the order pages arrive in: a second single run (another
+    # order) checks it, and is the reference for the scaled run.
     again_dir = workdir / "single-again"
     again_dir.mkdir()
     with SampleWebServer(web, max_requests=10**7) as server:
