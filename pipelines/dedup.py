@@ -498,6 +498,7 @@ class StoryIndex:
         self._bands.remove(entry.number)
         self._urls[entry.number] = None
         self._texts.pop(url, None)
+        self._citer_paragraphs.pop(url, None)  # its text is replaced, or it is gone
         self._members.discard(entry.story_id, url)
         self._canonical.pop(entry.story_id, None)
         site = _site_of_key(entry.key)
