@@ -17,8 +17,8 @@
   pages are fetched, another started in its place; articles of the single run missing.
 - desk kill: the same, the desk killed with SIGKILL once `--kill-at` of the articles are
   stored and started again; articles missing.
-- index: a store of `--index-pages` synthetic indexed pages (bench/speed.py), loaded as the
-  desk loads it, three times: the median load's seconds (per million) and the resident
+- index: a store of `--index-pages` synthetic indexed pages (bench/speed.py), left to settle
+  (written back to disk; PostgreSQL vacuumed), then loaded as the desk loads it, three times: the median load's seconds (per million) and the resident
   memory it adds per page; from an SQLite file, and (`*_postgresql`) from PostgreSQL when
   its server can be started here.
 
@@ -189,6 +189,7 @@ def index_figures(pages: int, store: str, label: str = "") -> dict[str, float]:
     from speed import synthetic_store
 
     synthetic_store(store, pages)
+    _at_rest(store)
     probe = (
         "import resource, sys, time\n"
         "from pipelines.story_desk import open_index, load_index\n"
@@ -212,6 +213,19 @@ def index_figures(pages: int, store: str, label: str = "") -> dict[str, float]:
     return {f"index_pages{label}": loaded, f"index_load_s{label}": round(seconds, 2),
             f"startup_s_per_million{label}": round(seconds * 1e6 / loaded, 1),
             f"ram_kb_per_indexed_page{label}": round(added / loaded / 1024, 2)}
+
+
+def _at_rest(store: str) -> None:
+    """Let the store just written settle before it is timed, as a store a desk restarts on
+    has: its pages on disk (not written back during the loads), and for PostgreSQL vacuumed
+    and analyzed (not by an autovacuum that starts during them)."""
+    if store.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(store, autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
+            connection.execute("CHECKPOINT")
+    os.sync()
 
 
 def main() -> None:

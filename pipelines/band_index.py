@@ -9,12 +9,14 @@ bits are implied by the entry's position (where each of the 65,536 buckets start
 
 New entries go to a small dict; full dicts become sorted runs, and runs of similar size merge
 (a log-structured merge), so adding a page costs O(log n) amortized and loading a stored index
-is one sort. Removed pages are filtered at lookup and dropped when their run is merged.
+is a sort of each chunk as it is read, and one merge. Removed pages are filtered at lookup and dropped when their run is merged.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
+from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -108,19 +110,36 @@ def _lower_bounds(values: npt.NDArray[np.uint32], low: npt.NDArray[np.int64],
         high = np.where(searching & ~right, middle, high)
 
 
-def _sort_on_two_cores(values: Packed) -> None:
-    """Sort in place, each half in its own thread (numpy lets go of the GIL while it sorts),
-    then merge the two sorted halves (a stable sort finds the two runs: one merge pass).
-    Start-up of a large index waits for this sort."""
-    half = values.size // 2
-    if half < 1 << 18:
-        values.sort()
-        return
-    other = threading.Thread(target=values[:half].sort, name="band-sort")
+def _packed_run(pages: Pages, keys: Keys) -> Packed:
+    """The entries of `keys[i]` of page `pages[i]`, sorted (in `keys`' memory)."""
+    if pages.size:
+        _check_number(int(pages.max()))
+    keys &= ~_PAGE_MASK
+    keys |= pages
+    keys.sort()
+    return keys
+
+
+def _merge_on_two_cores(runs: list[Packed]) -> Packed:
+    """One sorted array of sorted `runs` (emptied): the entries below a pivot merged in one
+    thread, the rest in another (a stable sort finds the runs: one merge pass each)."""
+    total = sum(run.size for run in runs)
+    if len(runs) == 1:
+        return runs.pop()
+    largest = max(runs, key=len)
+    pivot = largest[largest.size // 2] if largest.size else np.uint64(0)
+    cuts = [int(np.searchsorted(run, pivot)) for run in runs]
+    merged = np.empty(total, dtype=np.uint64)
+    below = sum(cuts)
+    np.concatenate([run[:cut] for run, cut in zip(runs, cuts)], out=merged[:below])
+    np.concatenate([run[cut:] for run, cut in zip(runs, cuts)], out=merged[below:])
+    runs.clear()
+    other = threading.Thread(target=merged[:below].sort, kwargs={"kind": "stable"},
+                             name="band-merge")
     other.start()
-    values[half:].sort()
+    merged[below:].sort(kind="stable")
     other.join()
-    values.sort(kind="stable")
+    return merged
 
 
 def _run(packed: Packed, compact_from: int) -> PlainRun | CompactRun:
@@ -150,15 +169,19 @@ class BandTable:
         if self._buffered >= _BUFFER_KEYS:
             self._flush()
 
-    def bulk_load(self, pages: Pages, keys: Keys) -> None:
-        """Add many pages at once: `keys[i]` belongs to page `pages[i]`. Takes `keys` over
-        (its memory becomes the table's: no copy of the largest array at start-up)."""
-        if pages.size:
-            _check_number(int(pages.max()))
-        keys &= ~_PAGE_MASK
-        keys |= pages
-        _sort_on_two_cores(keys)
-        self._push(keys)
+    def bulk_load(self, chunks: Iterable[tuple[Pages, Keys]]) -> None:
+        """Add many pages at once, chunk by chunk as the caller reads them: in a chunk
+        (pages, keys), `keys[i]` belongs to page `pages[i]`. A helper thread sorts each chunk
+        while the caller makes the next (numpy lets go of the GIL while it sorts, and a
+        load's reading is Python work that holds it); the sorted chunks are merged at the end.
+        Takes the key arrays over (their memory becomes the table's)."""
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="band-sort") as sorter:
+            sorting = [sorter.submit(_packed_run, pages, keys) for pages, keys in chunks]
+            runs = [run.result() for run in sorting]
+        del sorting
+        runs = [run for run in runs if run.size]
+        if runs:
+            self._push(_merge_on_two_cores(runs))
 
     def remove(self, page: int) -> None:
         if page >= self._removed.size:

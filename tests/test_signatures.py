@@ -42,8 +42,8 @@ def test_band_table_answers_like_a_dict_through_flushes_merges_and_removals(
     shared[:4] = [0xABCD_FFFF_FF00_0000, 0xABCE_0000_0000_0001, 0xFFFF_FFFF_FF12_3456, 7]
     loaded = {page: np.concatenate([rng.integers(0, 2**64 - 1, size=200, dtype=np.uint64),
                                     shared[page % 40 : page % 40 + 1]]) for page in range(300)}
-    table.bulk_load(np.repeat(np.arange(300, dtype=np.uint32), 201),
-                    np.concatenate(list(loaded.values())))
+    table.bulk_load([(np.repeat(np.arange(300, dtype=np.uint32), 201),
+                      np.concatenate(list(loaded.values())))])
     truth.update(loaded)
     for page in range(300, 1200):  # enough keys for several runs and merges
         keys = np.concatenate([rng.integers(0, 2**64 - 1, size=200, dtype=np.uint64),
@@ -65,14 +65,18 @@ def test_band_table_answers_like_a_dict_through_flushes_merges_and_removals(
     assert table.pages_sharing(shared[3:4]) == {p for p in truth if p % 40 == 3}
 
 
-def test_a_large_loaded_index_finds_every_page_by_any_of_its_keys() -> None:
-    """A load large enough to be sorted on two cores and kept compact."""
+def test_a_large_index_loaded_in_chunks_finds_every_page_by_any_of_its_keys() -> None:
+    """Chunks of unequal sizes (one empty), each sorted apart, then merged and kept compact."""
     rng = np.random.default_rng(9)
     pages, per_page = 3000, 192
     keys = rng.integers(0, 2**64 - 1, size=pages * per_page, dtype=np.uint64)
+    numbers = np.repeat(np.arange(pages, dtype=np.uint32), per_page)
+    bounds = [0, 700 * per_page, 700 * per_page, 2900 * per_page, keys.size]
     table = BandTable(compact_from=1 << 16)
-    table.bulk_load(np.repeat(np.arange(pages, dtype=np.uint32), per_page), keys.copy())
-    assert len(table) == keys.size and isinstance(table._runs[0], CompactRun)
+    table.bulk_load((numbers[a:b], keys[a:b].copy()) for a, b in zip(bounds, bounds[1:]))
+    assert len(table) == keys.size and len(table._runs) == 1
+    assert isinstance(table._runs[0], CompactRun)
+    assert (np.diff(table._runs[0].packed()) > 0).all()  # one sorted run
     for page in rng.choice(pages, size=50, replace=False).tolist():
         probe = keys[page * per_page + rng.integers(0, per_page, size=2)]
         assert page in table.pages_sharing(probe)
