@@ -12,19 +12,23 @@
   `--store postgresql` a database of a PostgreSQL server of its own: story grouping (pairwise F1
   between the two stores' stories) and canonical URLs compared with the single run, GETs
   per URL counted at the web's server (robots.txt aside: each worker reads a site's rules),
-  wall time from the first process's start to the desk's last article.
+  wall time from the first process's start to the desk's last article. `speedup` is the
+  single run's wall time over the scaled run's; `speedup_vs_one_worker` the wall time of
+  the same setup with one worker (and the desk) over the scaled run's.
 - worker kill: the same, one worker killed with SIGKILL once `--kill-at` of the single run's
   pages are fetched, another started in its place; articles of the single run missing.
 - desk kill: the same, the desk killed with SIGKILL once `--kill-at` of the articles are
   stored and started again; articles missing.
 - index: a store of `--index-pages` synthetic indexed pages (bench/speed.py), left to settle
-  (written back to disk; PostgreSQL vacuumed), then loaded as the desk loads it, three times: the median load's seconds (per million) and the resident
-  memory it adds per page; from an SQLite file, and (`*_postgresql`) from PostgreSQL when
-  its server can be started here.
+  (written back to disk; PostgreSQL vacuumed), then loaded as the desk loads it, three
+  times: the median load's seconds (per million) and the resident memory it adds per page;
+  from an SQLite file, and (`*_postgresql`) from PostgreSQL when its server can be started
+  here.
 
 Last line JSON: pair_f1_vs_single, canonical_agreement, duplicate_fetches, speedup,
-lost_after_worker_kill, lost_after_desk_kill, ram_kb_per_indexed_page, startup_s_per_million,
-their *_postgresql twins, store, servers, and the figures behind them.
+speedup_vs_one_worker, lost_after_worker_kill, lost_after_desk_kill,
+ram_kb_per_indexed_page, startup_s_per_million, their *_postgresql twins, store, servers,
+and the figures behind them.
 """
 
 from __future__ import annotations
@@ -321,6 +325,8 @@ def run_all(args: argparse.Namespace, web: Path, workdir: Path, redis_url: str,
     scaled = scaled_run(web, workdir / "scaled", redis_url, new_store("scaled"), args.workers,
                         None, 0)
     agreement = compare(single, scaled["stored"])
+    one_worker = scaled_run(web, workdir / "one-worker", redis_url, new_store("one-worker"), 1,
+                            None, 0)
     results: dict[str, Any] = {
         "pages": sum(single_gets.values()), "articles_single": len(single),
         "articles_scaled": len(scaled["stored"]), "workers": args.workers,
@@ -333,6 +339,8 @@ def run_all(args: argparse.Namespace, web: Path, workdir: Path, redis_url: str,
         "duplicate_fetches": sum(n - 1 for n in scaled["gets"].values() if n > 1),
         "single_wall_s": round(single_wall, 1), "scaled_wall_s": round(scaled["wall_s"], 1),
         "speedup": round(single_wall / scaled["wall_s"], 3),
+        "one_worker_wall_s": round(one_worker["wall_s"], 1),
+        "speedup_vs_one_worker": round(one_worker["wall_s"] / scaled["wall_s"], 3),
         "cpu_ms_per_page_single": cpu_ms_per_page([single_dir / "stats.json"]),
         "cpu_ms_per_page_workers": cpu_ms_per_page(sorted((workdir / "scaled").glob("w*.json"))),
         "exit_codes": scaled["exit_codes"], "store": args.store,
