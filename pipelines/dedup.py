@@ -390,6 +390,7 @@ class StoryIndex:
         candidates = sorted(({u for n in self._bands.pages_sharing(query)
                               if (u := self._urls[n]) is not None} | linked) - {url})
         texts = self._texts_of(candidates)
+        site = site_of(url)
         matches: dict[str, float] = {}
         for candidate in candidates:
             text = texts.get(candidate)
@@ -401,22 +402,29 @@ class StoryIndex:
                 kept = self._citer_paragraphs.pop(candidate, None)
                 overlap = self._verify(text, probe, True, kept.split if kept else tuple)
             else:
-                overlap = self._verify(probe, text, self._cites(candidate, citations), paragraphs)
+                overlap = self._verify(probe, text, self._cites(candidate, citations), paragraphs,
+                                       same_site=self._site_of(candidate) == site)
             if overlap is None:
                 continue
             story_id = self._entries[candidate].story_id
             matches[story_id] = max(matches.get(story_id, 0.0), overlap)
         return matches
 
+    def _site_of(self, url: str) -> str:
+        return _site_of_key(self._entries[url].key)
+
     def _verify(self, a: _Text, b: _Text, cited: bool = False,
-                a_paragraphs: Callable[[], Sequence[Hashes]] = tuple) -> float | None:
+                a_paragraphs: Callable[[], Sequence[Hashes]] = tuple,
+                same_site: bool = False) -> float | None:
         """The pair's overlap if one is a copy of the other (full, partial or edited).
         `cited`: one page links the other as its source; then most of the shorter text
         found in the other is enough, however short or wherever it starts (an excerpt of a
         few sentences is a copy when it names its original; unnamed, it may be a brief that
         an article quotes), and so is a text made mostly of the other's paragraphs (a
         rewrite mixing in another article's paragraphs). Unnamed, such a text may be a
-        publisher's own story quoting most of a short wire story, or a copy of one."""
+        publisher's own story quoting most of a short wire story, or a copy of one.
+        `same_site`: both pages are of one site; unnamed, they are copies only when
+        near-identical (DedupOptions.same_site_min_jaccard)."""
         shorter, longer = sorted((a, b), key=lambda t: t.shingles.size)
         if shorter.shingles.size < MIN_MATCH_SHINGLES:
             return None  # a word or two is no evidence of copying
@@ -424,6 +432,8 @@ class StoryIndex:
         if cited and shared >= self.options.min_overlap * shorter.shingles.size:
             return shared / shorter.shingles.size
         jaccard = shared / (a.shingles.size + b.shingles.size - shared)
+        if same_site and not cited and jaccard < self.options.same_site_min_jaccard:
+            return None  # what two pages of a site share is its template, unless near all
         if shorter.shingles.size < self.options.min_shingles:
             # Short texts are formulaic: only a near-identical text is a copy.
             return shared / shorter.shingles.size if jaccard >= self.options.short_min_jaccard else None

@@ -60,7 +60,7 @@ def dedup_options(s: BaseSettings) -> DedupOptions:
         window_shingles=number("WINDOW_SHINGLES"), lsh_threshold=share("LSH_THRESHOLD"),
         min_overlap=share("MIN_OVERLAP"), min_shingles=number("MIN_SHINGLES"),
         short_min_jaccard=share("SHORT_MIN_JACCARD"), full_copy_jaccard=share("FULL_COPY_JACCARD"),
-        min_lead_share=share("MIN_LEAD_SHARE"),
+        min_lead_share=share("MIN_LEAD_SHARE"), same_site_min_jaccard=share("SAME_SITE_MIN_JACCARD"),
     ))
 
 

@@ -29,10 +29,13 @@ class DedupOptions:
     full_copy_jaccard: float = 0.6
     #: Share of the longer text's first LEAD_SHINGLES shingles the shorter text must hold.
     min_lead_share: float = 0.5
+    #: Two pages of one site, neither naming the other as its source, are copies only at
+    #: this Jaccard or above.
+    same_site_min_jaccard: float = 0.9
 
     def __post_init__(self) -> None:
         for name in ("lsh_threshold", "min_overlap", "short_min_jaccard", "full_copy_jaccard",
-                     "min_lead_share"):
+                     "min_lead_share", "same_site_min_jaccard"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")

@@ -219,6 +219,12 @@ DEDUP_SHORT_MIN_JACCARD = 0.7
 # an article quoting or appending paragraphs of another does not).
 DEDUP_FULL_COPY_JACCARD = 0.6
 DEDUP_MIN_LEAD_SHARE = 0.5
+# Two pages of one site (its registrable domain) are copies only when near-identical (Jaccard
+# at least this), unless one names the other as its source. A site serves its own story again
+# under another URL (print, AMP, section paths) as the same text; what two of its pages share
+# otherwise is its template (a section's blurb, an author's bio, a newsletter box), which on
+# short pages would outweigh the story itself.
+DEDUP_SAME_SITE_MIN_JACCARD = 0.9
 # Retention window of the story index, in days: a crawl loads only stories that had a page
 # indexed within this many days, so memory stays flat on a site crawled for a year. Copies
 # of older stories start new stories. 0 keeps every story matchable.

@@ -334,3 +334,39 @@ def test_settle_restates_a_canonical_that_later_pages_of_another_story_changed()
             assert restated[story].member_similarities == {
                 "http://agg.test/bridge": 1.0, "http://herald.test/bridge": 1.0}
     assert index.settle().restatements == []  # nothing filed since
+
+
+SECTION_BLURB = (
+    "In Brief is our daily round-up of short items from the newsroom, compiled by the night"
+    " desk from reports by our correspondents, council notices and calls from readers across"
+    " the county. Items are checked before they run, and longer reports follow on the main"
+    " news pages when there is more to tell. Send us your tips by email or through the form"
+    " on our contact page, and tell us where and when it happened and how we can reach you."
+    " We read every message, though we cannot answer each one, and we never publish a"
+    " reader's name without asking first."
+)
+
+
+def test_pages_of_one_site_sharing_its_template_are_not_copies(index: StoryIndex) -> None:
+    """Two briefs of one site carry the same section blurb, longer than either brief: they
+    stay two stories. The site's print version of a brief is the same text: it joins."""
+    briefs = {
+        "http://courier.test/brief/bridge": "The Mill Lane bridge closes to lorries on Monday"
+                                            " while engineers survey its arches.",
+        "http://courier.test/brief/library": "The town library opens on Sundays from next"
+                                             " month after a vote by the county council.",
+    }
+    stories = {url: add(index, url, f"{text}\n{SECTION_BLURB}") for url, text in briefs.items()}
+    assert len(set(stories.values())) == 2
+    print_version = f"{briefs['http://courier.test/brief/bridge']}\n{SECTION_BLURB}"
+    assert add(index, "http://courier.test/print/brief/bridge", print_version) == \
+        stories["http://courier.test/brief/bridge"]
+
+
+def test_a_page_naming_another_of_its_site_as_source_joins_it() -> None:
+    index = StoryIndex(DedupOptions())
+    original = "http://herald.test/bridge"
+    index.add(original, BRIDGE)
+    excerpt = "\n".join(BRIDGE.split("\n")[:2])
+    index.add("http://herald.test/live/bridge-latest", excerpt, PageFacts(source_url=original))
+    assert index.story_of("http://herald.test/live/bridge-latest") == index.story_of(original)
