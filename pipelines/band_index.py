@@ -9,7 +9,8 @@ bits are implied by the entry's position (where each of the 65,536 buckets start
 
 New entries go to a small dict; full dicts become sorted runs, and runs of similar size merge
 (a log-structured merge), so adding a page costs O(log n) amortized and loading a stored index
-is a sort of each chunk as it is read, and one merge. Removed pages are filtered at lookup and dropped when their run is merged.
+is a sort of each chunk as it is read, then one merge. Removed pages are filtered at lookup
+and dropped when their run is merged.
 """
 
 from __future__ import annotations
@@ -121,13 +122,14 @@ def _packed_run(pages: Pages, keys: Keys) -> Packed:
 
 
 def _merge_on_two_cores(runs: list[Packed]) -> Packed:
-    """One sorted array of sorted `runs` (emptied): the entries below a pivot merged in one
-    thread, the rest in another (a stable sort finds the runs: one merge pass each)."""
+    """One sorted array of the sorted, non-empty `runs` (emptied): the entries below a pivot
+    merged in one thread, the rest in another (a stable sort finds the runs: one merge pass
+    each)."""
     total = sum(run.size for run in runs)
     if len(runs) == 1:
         return runs.pop()
     largest = max(runs, key=len)
-    pivot = largest[largest.size // 2] if largest.size else np.uint64(0)
+    pivot = largest[largest.size // 2]  # keys are hashes: about half of every run is below
     cuts = [int(np.searchsorted(run, pivot)) for run in runs]
     merged = np.empty(total, dtype=np.uint64)
     below = sum(cuts)
