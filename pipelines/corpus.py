@@ -7,6 +7,7 @@ verification and story rules, over a list of documents instead of crawled pages.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -69,5 +70,8 @@ def assign_stories(documents: Iterable[Document], options: DedupOptions | None =
 
 
 def _key(document_id: str) -> str:
-    """A URL standing for a document that has none (the index keys pages by URL)."""
-    return "http://corpus.invalid/" + quote(document_id, safe="")
+    """A URL standing for a document that has none (the index keys pages by URL), on a site
+    of its own: documents without URLs are not known to share a site (pages of one site
+    join only when near-identical)."""
+    host = hashlib.blake2b(document_id.encode(), digest_size=8).hexdigest()
+    return f"http://doc-{host}.invalid/" + quote(document_id, safe="")
