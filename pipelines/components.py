@@ -24,7 +24,7 @@ from pipelines.options import dedup_options, extraction_options, store_location
 from pipelines.sources import find_attribution
 from pipelines.storage import ArticleStore, StoreError, StoreIndexBackend, open_store
 from pipelines.store_lock import StoreLock
-from pipelines.story_desk import OpenedIndex, load_index, open_index, write_when_free
+from pipelines.story_desk import OpenedIndex, load_index, open_index, settle_into
 from pipelines.time_limit import PageTimeLimit, PageTimeout
 
 logger = logging.getLogger(__name__)
@@ -203,13 +203,12 @@ class DedupPipeline:
             concurrent.futures.wait([self.loading])
             if self.loading.exception() is not None:
                 return  # reported by _report_load_error
-        settlement = self.index.settle()
         try:
-            changed = write_when_free(lambda: store.restate(settlement), "restated stories")
+            changed = settle_into(self.index, store)
         except DatabaseError as exc:
             _stats(self.crawler).inc_value("storage/errors")
-            logger.error("store failed writing %d restated stories: %s (the next crawl "
-                         "settles them)", len(settlement.restatements), exc)
+            logger.error("store failed writing the restated stories: %s (the next crawl "
+                         "settles them)", exc)
             return
         _stats(self.crawler).inc_value("dedup/canonical_restated", changed)
 

@@ -101,11 +101,17 @@ class StoryDesk:
 
     def settle(self) -> int:
         """Store the canonicals that pages filed since the last call changed in other
-        stories (StoryIndex.settle); returns how many stories' canonical changed."""
-        settlement = self.index.settle()
-        changed = write_when_free(lambda: self.store.restate(settlement), "restated stories")
+        stories (settle_into); returns how many stories' canonical changed."""
+        changed = settle_into(self.index, self.store)
         self.counts["canonicals_restated"] += changed
         return changed
+
+
+def settle_into(index: StoryIndex, store: ArticleStore) -> int:
+    """StoryIndex.settle, written to the store (ArticleStore.restate, again while the store
+    is busy); returns how many stories' stored canonical changed."""
+    settlement = index.settle()
+    return write_when_free(lambda: store.restate(settlement), "restated stories")
 
 
 def write_when_free(write: Callable[[], T], what: str) -> T:
