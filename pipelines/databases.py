@@ -98,6 +98,7 @@ class Database:
     def __init__(self, location: StoreLocation, connection: Any) -> None:
         self.location = location
         self.connection = connection
+        self._in_transaction = False
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; the returned cursor iterates its rows."""
@@ -118,8 +119,22 @@ class Database:
         while rows := cursor.fetchmany(_STREAM_BATCH):
             yield rows
 
-    def transaction(self) -> Any:
-        """A context manager: the statements in it are committed together or not at all."""
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A context manager: the statements in it are committed together or not at all. A
+        transaction opened inside another is part of it: committed with the outer one (so
+        several writes can share one commit)."""
+        if self._in_transaction:
+            yield
+            return
+        self._in_transaction = True
+        try:
+            with self._transaction():
+                yield
+        finally:
+            self._in_transaction = False
+
+    def _transaction(self) -> Any:
         raise NotImplementedError
 
     def create_schema(self, script: str) -> None:
@@ -157,7 +172,7 @@ class SQLiteDatabase(Database):
             raise _sqlite_error(exc) from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def _transaction(self) -> Iterator[None]:
         self.execute("BEGIN IMMEDIATE")  # takes the write lock now: no deadlock on upgrade
         try:
             yield
@@ -244,7 +259,7 @@ class PostgresDatabase(Database):
             raise _postgres_error(exc) from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def _transaction(self) -> Iterator[None]:
         import psycopg
 
         try:

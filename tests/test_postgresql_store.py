@@ -213,3 +213,31 @@ def test_opening_the_store_does_not_wait_for_the_writers_transaction(postgres_ur
         worker.join(timeout=10)
         assert opened == [True], "opening the store waited for the writer's transaction"
     writer.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_writes_in_a_transaction_inside_another_commit_or_fail_with_the_outer_one(
+        engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The desk files a batch of articles, each written in its own transaction, inside one
+    transaction: a failure after some of them leaves none stored."""
+    store = request.getfixturevalue("postgres_url") if engine == "postgresql" \
+        else str(tmp_path / "s.db")
+    db = open_store(store)
+
+    def mark(key: str) -> None:
+        with db.transaction():
+            db.execute("INSERT INTO crawl_marks (key, value) VALUES (?, 'v')", (key,))
+
+    with pytest.raises(DatabaseError), db.transaction():
+        mark("first")
+        mark("second")
+        db.execute("INSERT INTO no_such_table VALUES (1)")
+    assert db.execute("SELECT COUNT(*) FROM crawl_marks").fetchone()[0] == 0
+    with db.transaction():
+        mark("first")
+        mark("second")
+    db.close()
+    reader = open_store(store)
+    assert reader.execute("SELECT key FROM crawl_marks ORDER BY key").fetchall() \
+        == [("first",), ("second",)]
+    reader.close()

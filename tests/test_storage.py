@@ -162,6 +162,30 @@ def test_stored_canonicals_do_not_depend_on_the_order_pages_came_in(tmp_path: Pa
                          ).fetchone()[0] == 1
 
 
+def test_a_batch_filed_in_one_transaction_stores_what_filing_one_at_a_time_does(
+        tmp_path: Path) -> None:
+    pages = aggregator_revealed_late()
+    one_at_a_time = StoryDesk(StoryIndex(DedupOptions()),
+                              ArticleStore(open_store(tmp_path / "a.db"), ARTICLE_FIELDS))
+    file_pages(one_at_a_time, pages)
+    batched = StoryDesk(StoryIndex(DedupOptions()),
+                        ArticleStore(open_store(tmp_path / "b.db"), ARTICLE_FIELDS))
+    filed = batched.file_all([record(url, None, None, text=text, published=published,
+                                     source_url=source, site=url.split("/")[2],
+                                     source_name="start")
+                              for url, (published, source, text) in pages.items()])
+    assert [f.outcome for f in filed] == ["new"] * len(pages)
+    assert batched.counts == one_at_a_time.counts
+
+    def stored(path: Path) -> dict[str, tuple[str, str, float]]:
+        data = read_store(path)
+        return {url: (a["story_id"], a["canonical_url"], a["similarity"])
+                for url, a in data["articles"].items()}
+
+    assert stored(tmp_path / "b.db") == stored(tmp_path / "a.db")
+    assert len({story for story, _, _ in stored(tmp_path / "b.db").values()}) == 4
+
+
 @pytest.mark.parametrize("settled_before", [False, True])
 def test_a_desk_that_stopped_before_it_settled_settles_when_started_again(
         tmp_path: Path, settled_before: bool) -> None:
