@@ -16,13 +16,10 @@ most recent pages' are kept and the others are read back when they become candid
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import gc
 import hashlib
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +27,7 @@ import numpy as np
 from crawler.urls import URL_KEY_VERSION, site_of, url_key
 from pipelines.band_index import BandTable
 from pipelines.canonical import Canonical, Member, choose_canonical
+from pipelines.heap import collector_paused, large_blocks_mapped, release_free_heap
 from pipelines.shingles import Hashes, overlap_count, shingle_hashes, tokenize
 from pipelines.signatures import Keys, WindowSigner
 from pipelines.story_model import (
@@ -213,9 +211,10 @@ class StoryIndex:
         and URL keys were computed here (stored without them, or under other settings): to
         save."""
         computed: list[IndexedPage] = []
-        with _collector_paused():
+        large_blocks_mapped()
+        with collector_paused():
             self._bands.bulk_load(self._loaded_chunks(pages, computed))
-        _release_free_heap()
+        release_free_heap()
         self._aggregator_sites = self._aggregators()
         return computed
 
@@ -554,31 +553,6 @@ class StoryIndex:
 
     def _aggregators(self) -> set[str]:
         return {site for site in self._crawled_sites if self._is_aggregator_site(site)}
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused: a load creates a few long-lived objects per page and
-    no cycles, and the collector would walk all of them again and again as they pile up
-    (a tenth of a 100,000-page load's time, measured)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _release_free_heap() -> None:
-    """Hand the C heap's free pages back to the system (glibc's malloc_trim; elsewhere
-    nothing): the arrays a load sorts in chunks are freed between the objects it keeps, and
-    glibc would keep them resident (measured: 0.25 KB per page of a 100,000-page load)."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
 
 
 def _bulk(numbers: list[int], keys: list[Keys]) -> tuple[np.ndarray, Keys]:
