@@ -70,6 +70,22 @@ for _, id in ipairs(expired) do
 end
 return #expired
 """
+# Queues a request unless its fingerprint was seen, and ends a lease, in one step: a worker
+# killed between recording a fingerprint and queueing its request would lose the request
+# (fetched again, its page yields it again, and the fingerprint filters it out).
+_PUSH_NEW = """
+local queued = 0
+if ARGV[1] == '' or redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+  queued = 1
+end
+if ARGV[4] ~= '' then
+  redis.call('ZREM', KEYS[5], ARGV[4])
+  redis.call('HDEL', KEYS[3], ARGV[4])
+  redis.call('HDEL', KEYS[4], ARGV[4])
+end
+return queued
+"""
 # Renews leases still held: only those with a deadline (one requeued meanwhile is not).
 _RENEW = """
 local now = redis.call('TIME')
@@ -98,6 +114,7 @@ class LeasedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # scrapy-redis 
         self._pop = server.register_script(_POP)
         self._requeue = server.register_script(_REQUEUE_EXPIRED)
         self._renew = server.register_script(_RENEW)
+        self._push_new = server.register_script(_PUSH_NEW)
 
     def pop(self, timeout: int = 0) -> Request | None:
         leased, scores, counter, deadlines = self.lease_keys
@@ -114,13 +131,14 @@ class LeasedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # scrapy-redis 
         data: bytes = self._encode_request(request)
         return data
 
-    def push_encoded(self, data: bytes, priority: int, release: str | None = None) -> None:
-        """Queue an encoded request; with `release`, end that lease in the same step."""
-        pipe = self.server.pipeline()
-        pipe.execute_command("ZADD", self.key, -priority, data)
-        if release is not None:
-            self._release_in(pipe, release)
-        pipe.execute()
+    def push_new(self, data: bytes, priority: int, fingerprints: str, fingerprint: str | None,
+                 release: str | None = None) -> bool:
+        """Queue an encoded request unless `fingerprint` is in the set `fingerprints` (added
+        to it; None: never filtered); with `release`, end that lease in the same step.
+        Returns whether the request was queued."""
+        leased, scores, _, deadlines = self.lease_keys
+        return bool(self._push_new(keys=[self.key, fingerprints, leased, scores, deadlines],
+                                   args=[fingerprint or "", data, -priority, release or ""]))
 
     def release(self, lease: str) -> None:
         pipe = self.server.pipeline()
@@ -223,13 +241,13 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
 
     def enqueue_request(self, request: Request) -> bool:
         lease = request.meta.get(LEASE)  # set: a redirect or retry of a leased request
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            if lease is not None:
-                self._done(lease)
-            return False
         data = self._encoded(request)
         if data is None:  # holds objects of this process: stays here, under its parent's lease
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                if lease is not None:
+                    self._done(lease)
+                return False
             parent = request.meta.pop(PARENT_LEASE, None)
             if lease is None and parent is not None:
                 request.meta[LEASE] = parent
@@ -238,7 +256,11 @@ class RedisFrontier(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
             return True
         # A continued lease ends with the push when nothing else of it is in process.
         ended = lease if lease is not None and self._let_go(lease) else None
-        self.queue.push_encoded(data, request.priority, release=ended)
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.queue.push_new(data, request.priority, self.df.key, fingerprint,
+                                   release=ended):
+            self.df.log(request, self.spider)
+            return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True

@@ -212,6 +212,30 @@ def test_a_worker_killed_mid_crawl_loses_no_request(first_crawl: dict[str, Any],
     assert stories(store) == stories(first_crawl)
 
 
+def test_a_link_is_recorded_as_seen_only_together_with_its_queued_request(redis_url: str) -> None:
+    """A worker killed between recording a link's fingerprint and queueing its request
+    would lose the link: its page, fetched again by another worker, yields it again and the
+    fingerprint filters it out. Both happen in one step, with the parent's lease ended."""
+    from scrapy import Request, Spider
+
+    from crawler.redis_frontier import LeasedPriorityQueue
+
+    client = redis.Redis.from_url(redis_url)
+    queue = LeasedPriorityQueue(client, Spider("news"), "t:requests")
+    queue.push_new(queue.encode(Request("http://a.test/listing")), 0, "t:seen", None)
+    parent = queue.pop()
+    assert parent is not None and queue.leases() == 1
+    lease = parent.meta["frontier_lease"]
+    link = queue.encode(Request("http://a.test/story"))
+    assert queue.push_new(link, 0, "t:seen", "fp-story", release=lease)
+    assert len(queue) == 1 and client.sismember("t:seen", "fp-story")
+    assert queue.leases() == 0
+    assert not queue.push_new(link, 0, "t:seen", "fp-story")  # seen: not queued again
+    assert len(queue) == 1
+    again = queue.pop()
+    assert again is not None and again.url == "http://a.test/story"
+
+
 def test_a_rerun_fetching_originals_in_place_of_stored_copies_ends(
         first_crawl: dict[str, Any], web: Any, redis_url: str, tmp_path: Path) -> None:
     """A run stopped between storing copies and their originals leaves copies whose source
