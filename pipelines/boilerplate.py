@@ -8,8 +8,11 @@ share/cookie/newsletter blocks); `clean_text` works on the extracted lines (plac
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
+
+from crawler.urls import site_of
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 # Class/id words that mark blocks which are never part of an article's body.
@@ -123,9 +126,9 @@ def find_embeds(root: HtmlElement, remove: bool) -> list[str]:
     return found
 
 
-def prune_page(root: HtmlElement) -> None:
+def prune_page(root: HtmlElement, url: str = "") -> None:
     """Remove teaser lists and boilerplate blocks from a parsed page, in place (after
-    drop_link_farms)."""
+    drop_link_farms). `url`: the page's own address, to tell links within it."""
     prose_classes: dict[HtmlElement, set[str]] = {}
     for element in list(root.iter("*")):
         if element.getparent() is None or not isinstance(element.tag, str):
@@ -141,8 +144,11 @@ def prune_page(root: HtmlElement) -> None:
             element.drop_tree()
     headings_in: dict[HtmlElement, int] = {}  # per teaser item, counted once
     for heading in list(root.iter(*_HEADINGS)):
-        if heading.getparent() is not None and _is_teaser_heading(heading):
-            _drop_teaser(heading, headings_in)
+        if heading.getparent() is None:
+            continue
+        target = _heading_link(heading, url)
+        if target is not None:
+            _drop_teaser(heading, headings_in, elsewhere=target == _ANOTHER_SITE)
     blocks_read: set[HtmlElement] = set()  # a block of many links is read once
     for link in list(root.iter("a")):
         block = link.getparent()
@@ -325,18 +331,42 @@ def _drop_attribution(block: HtmlElement) -> None:
         sibling = following
 
 
-def _is_teaser_heading(heading: HtmlElement) -> bool:
-    """A heading that links elsewhere: the title of a teaser for another page."""
-    if heading.find(".//a[@href]") is not None:
-        return True
-    parent = heading.getparent()
-    return parent is not None and parent.tag == "a"
+_ANOTHER_SITE, _THIS_SITE = "another site", "this site"
 
 
-def _drop_teaser(heading: HtmlElement, headings_in: dict[HtmlElement, int]) -> None:
+def _heading_link(heading: HtmlElement, page_url: str) -> str | None:
+    """Where a linked heading points: _THIS_SITE, _ANOTHER_SITE, or None for no link or a
+    link within the page ("#pricing", a section's permalink anchor)."""
+    link = heading.find(".//a[@href]")
+    if link is None:
+        parent = heading.getparent()
+        link = parent if parent is not None and parent.tag == "a" else None
+    if link is None:
+        return None
+    href = str(link.get("href") or "").strip()
+    if not page_url:
+        return None if href.startswith("#") else _THIS_SITE
+    try:
+        target = urljoin(page_url, href)
+    except ValueError:  # a malformed address ("http://[::1")
+        return _THIS_SITE
+    if "#" in href and _same_page(target, page_url):
+        return None
+    return _THIS_SITE if site_of(target) == site_of(page_url) else _ANOTHER_SITE
+
+
+def _same_page(url: str, other: str) -> bool:
+    return url.partition("#")[0].rstrip("/") == other.partition("#")[0].rstrip("/")
+
+
+def _drop_teaser(heading: HtmlElement, headings_in: dict[HtmlElement, int], elsewhere: bool
+                 ) -> None:
     """Drop a teaser: a linked heading with at most a short excerpt. Its whole item goes when
-    the item holds only this teaser, else the heading and the blocks after it. A linked
-    heading followed by long text is a section of the article (a list article): kept."""
+    the item holds only this teaser (a card), else the heading and the blocks after it. A
+    linked heading followed by long text is a section of the article (a list article): kept;
+    so is one among other headings that links to another site (`elsewhere`): it names what
+    its section is about ("1. AWS Machine Learning"); a teaser card is one heading alone,
+    wherever it points."""
     item = heading.getparent()
     if item is not None and item.tag == "a":
         heading, item = item, item.getparent()
@@ -344,9 +374,11 @@ def _drop_teaser(heading: HtmlElement, headings_in: dict[HtmlElement, int]) -> N
         return
     if item not in headings_in:
         headings_in[item] = sum(1 for _ in item.iter(*_HEADINGS, "h1"))
-    if item.tag not in ("body", "main", "article") and item.getparent() is not None \
-            and headings_in[item] == 1:
+    card = headings_in[item] == 1
+    if card and item.tag not in ("body", "main", "article") and item.getparent() is not None:
         parts = [item]
+    elif elsewhere and not card:
+        return
     else:
         parts = [heading]
         sibling = heading.getnext()

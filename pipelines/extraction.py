@@ -10,6 +10,7 @@ from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Document, Extractor
 
 from pipelines.boilerplate import clean_text, drop_link_farms, find_embeds, prune_page
+from pipelines.dates import shown_publication_date
 from pipelines.metadata import read_metadata, site_name_from_title
 from pipelines.page_evidence import (
     PageStructure,
@@ -116,7 +117,7 @@ class ArticleExtractor:
         structure = page_structure(root)
         around_headline = headline_surroundings(root)
         embeds = find_embeds(root, remove=not self.options.embeds_in_text)
-        prune_page(root)
+        prune_page(root, url)
         root = _focus(root)
         prose = prose_words(root)
         document = bare_extraction(root, url=url, options=self._trafilatura)
@@ -132,7 +133,8 @@ class ArticleExtractor:
             title=title,
             text=text,
             author=metadata.author or document.author,
-            published=metadata.published or document.date,
+            published=(metadata.published or shown_publication_date(around_headline)
+                       or document.date),
             site=_site_name(document.sitename) or _site_name(site_name_from_title(root, title)),
             language=metadata.language or document.language,
             page_canonical=document.url,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from pipelines.dates import DATE
 from pipelines.metadata import PageMetadata, is_article_type
 from pipelines.page_evidence import PageStructure
 
@@ -47,21 +48,6 @@ _URL_WORD_PATTERNS = {
 }
 _URL_DATE = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-]|$)|/(19|20)\d\d(0[1-9]|1[0-2])\d\d/")
 _SLUG_WORD = re.compile(r"[^\W\d_]{2,}")
-_MONTHS = (
-    "jan(uary|vier|uar|eiro)?|feb(ruary|ruar)?|f[ée]vr(ier)?|fevereiro|mar(ch)?|m[äa]rz|mars"
-    "|marzo|apr(il)?|avr(il)?|abril|aprile|may|mai|mayo|maggio|maio|jun[ei]?|juin|junio|giugno"
-    "|junho|jul[iy]?|juil(let)?|julio|luglio|julho|aug(ust)?|ao[ûu]t|agosto|sep(t(ember)?)?"
-    "|septembre|septiembre|settembre|setembro|oct(ober)?|okt(ober)?|octobre|octubre|ottobre"
-    "|outubro|nov(ember|embre|iembre|embro)?|dec(ember)?|dez(ember|embro)?|d[ée]cembre"
-    "|diciembre|dicembre|enero|gennaio|janvier|januar|ene"
-)
-# A date as datelines write it: 2025-12-08, 08.12.2025, 12/8/25, Dec. 8, 2025, 8 décembre 2025.
-_DATE = re.compile(
-    rf"\b((19|20)\d\d[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.]((19|20)?\d\d)"
-    rf"|({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+(19|20)\d\d"
-    rf"|\d{{1,2}}\.?\s+(de\s+)?({_MONTHS})\.?\s+(de\s+)?(19|20)\d\d)\b",
-    re.IGNORECASE,
-)
 # A byline: "By Jane Doe", "Von ...", "Par ...", "Por ...", "Di ...", "Door ...".
 _BYLINE = re.compile(
     r"\b(by|von|par|por|di|door|written by|posted by|autor|author)\s*:?\s+\w", re.IGNORECASE)
@@ -117,7 +103,7 @@ def page_features(signs: PageSigns) -> dict[str, float]:
                                        for t in types | s.microdata_types)),
         "dated": float(signs.dated),
         "declared_date": float(signs.metadata.published is not None),
-        "date_by_headline": float(bool(_DATE.search(signs.around_headline))),
+        "date_by_headline": float(bool(DATE.search(signs.around_headline))),
         "byline_by_headline": float(bool(_BYLINE.search(signs.around_headline))),
         "heading_density": min(s.headings / (words / 100), 10) / 10 if words else 1.0,
         "signed": float(signs.signed),

@@ -84,8 +84,10 @@ def test_visible_only_date_and_site_from_title(extractor: ArticleExtractor) -> N
     assert result.text.startswith("More than forty thousand people")
 
 
-def test_listing_page_is_rejected(extractor: ArticleExtractor) -> None:
-    result = extractor.extract((PAGES / "listing.html").read_text(), "http://roundup.test/world/")
+# A listing's cards may link to other sites (an aggregator's links to the originals).
+@pytest.mark.parametrize("url", ["http://roundup.test/world/", "http://elsewhere.test/world/"])
+def test_listing_page_is_rejected(extractor: ArticleExtractor, url: str) -> None:
+    result = extractor.extract((PAGES / "listing.html").read_text(), url)
     assert isinstance(result, Rejection)
 
 
@@ -161,3 +163,54 @@ def test_an_article_shown_in_an_overlay_is_kept(extractor: ArticleExtractor) -> 
     result = extractor.extract(html, "http://news.test/2026/03/dam/")
     assert isinstance(result, Extraction), result
     assert "Kessel Dam" in result.text
+
+
+_DAM_STORY = "".join(f"<p>{p}</p>" for p in (
+    "Engineers opened the spillway of the Kessel Dam on Tuesday as the river rose to "
+    "its highest level in a decade, the regional water authority said.",
+    "Residents of four villages downstream were told to move cars and livestock to "
+    "higher ground before the evening, and schools in the valley closed early.",
+    "The authority said the footpaths along both banks would stay closed until the "
+    "water fell, and that farmers would get help with the cost of replanting."))
+
+
+def test_the_date_by_the_headline_is_the_publication_date(extractor: ArticleExtractor) -> None:
+    # No declared publication date: the byline's date, not its "Updated" one, nor the
+    # page's last change (which a page-wide date search prefers).
+    html = ("<html><head><meta name='last-modified' content='2025-12-20'></head><body>"
+            "<article><header><h1>Dam spillway opened</h1>"
+            "<p class='meta'>By Ana Ruiz · Updated Dec. 9, 2025 · Published Aug 1, 2025</p>"
+            f"</header>{_DAM_STORY}</article><aside><h3>Archive</h3>"
+            "<p>Flood season review, 12 November 2025</p></aside></body></html>")
+    result = extractor.extract(html, "http://news.test/dam-spillway/")
+    assert isinstance(result, Extraction), result
+    assert result.published == "2025-08-01"
+    declared = html.replace("<head>", "<head><meta property='article:published_time' "
+                                      "content='2025-07-31T22:00:00+00:00'>")
+    result = extractor.extract(declared, "http://news.test/dam-spillway/")
+    assert isinstance(result, Extraction) and result.published == "2025-07-31T22:00:00+00:00"
+
+
+def test_sections_of_a_list_article_are_kept(extractor: ArticleExtractor) -> None:
+    # Section headings that link to the thing reviewed (another site) or to themselves
+    # (permalink anchors) are the article's; a heading linking to another page of the site
+    # with a line of excerpt is a teaser.
+    sections = "".join(
+        f"<h2 id='s{n}'><a href='{href}'>{n}. {name}</a></h2><p>{name} {blurb}</p>"
+        for n, (name, href, blurb) in enumerate((
+            ("Harbor Kayaks", "https://harborkayaks.example/", ("rents sit-on-top boats by "
+             "the hour from the north pier, with a guide on weekends.")),
+            ("Lantern Tours", "#s2", ("walks the old town after dark and ends at the "
+             "lighthouse with a cup of cider.")),
+            ("Ridge Bikes", "https://news.test/best-rentals/#s3", ("has e-bikes with child "
+             "seats and will deliver them to your hotel.")),
+        ), start=1))
+    teasers = ("<div class='more'><h3><a href='/weekend-markets/'>Weekend markets</a></h3>"
+               "<p>Where to shop on Saturday.</p></div>")
+    html = (f"<html><body><article><h1>Best rentals in town</h1><p>{'We tried them all. ' * 8}"
+            f"</p>{sections}{teasers}</article></body></html>")
+    result = extractor.extract(html, "https://news.test/best-rentals/")
+    assert isinstance(result, Extraction), result
+    for kept in ("Harbor Kayaks rents", "Lantern Tours walks", "Ridge Bikes has"):
+        assert kept in result.text
+    assert "Where to shop" not in result.text

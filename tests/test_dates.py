@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from pipelines.dates import shown_publication_date
+
+
+@pytest.mark.parametrize(("shown", "day"), [
+    ("By Ana Ruiz | Dec. 8, 2025", "2025-12-08"),
+    ("Published 8 December 2025", "2025-12-08"),
+    ("Sept. 4, 2025", "2025-09-04"),
+    ("December 15th 2025", "2025-12-15"),
+    ("8 décembre 2025", "2025-12-08"),
+    ("3 juil. 2024", "2024-07-03"),
+    ("4 de marzo de 2024", "2024-03-04"),
+    ("Veröffentlicht am 08.12.2025", "2025-12-08"),  # dots: day first
+    ("12/8/25", "2025-12-08"),  # slashes: month first
+    ("13/12/2024", "2024-12-13"),  # ...unless only day first is a date
+    ("2025-12-08T10:00", "2025-12-08"),
+])
+def test_a_shown_date_is_read_as_the_calendar_day_it_names(shown: str, day: str) -> None:
+    assert shown_publication_date(shown) == day
+
+
+@pytest.mark.parametrize("shown", [
+    "Updated Dec. 9, 2025 · Published Aug 1, 2025",
+    "Last updated on: 2025-12-09 | First published 1 August 2025",
+    "Aktualisiert: 09.12.2025, veröffentlicht 01.08.2025",
+])
+def test_a_revision_date_is_passed_over_for_the_publication(shown: str) -> None:
+    assert shown_publication_date(shown) in ("2025-08-01",)
+
+
+@pytest.mark.parametrize("shown", ["31.02.2025", "Updated Dec. 9, 2025", "© 2025 Riverpost",
+                                   "Jun 2025", "Chapter 12/8"])
+def test_no_publication_date_when_none_is_shown(shown: str) -> None:
+    assert shown_publication_date(shown) is None
