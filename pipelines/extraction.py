@@ -121,7 +121,8 @@ class ArticleExtractor:
         root = _focus(root)
         prose = prose_words(root)
         document = bare_extraction(root, url=url, options=self._trafilatura)
-        if self._balanced is not None and _lost_the_body(document, prose, structure):
+        if self._balanced is not None and _lost_the_body(document, prose, structure,
+                                                         self.options.min_words):
             document = bare_extraction(root, url=url, options=self._balanced)
         if not isinstance(document, Document) or not document.text:
             return Rejection("no main text")
@@ -157,15 +158,20 @@ class ArticleExtractor:
 # of it: when it keeps less than this share of the page's prose, the balanced extraction
 # is used (2-5 % of article pages on the tuning sets), except on pages with this many linked
 # headings: teaser lists, where a short text is right and the second pass is wasted work.
+# When it keeps less than an article's minimum, balanced is tried on any page: the page
+# would be dropped otherwise, and the prose count misses a body that an unclosed <header>
+# or <nav> swallows (3 of wcxb-dev's 709 articles).
 _PRECISION_MIN_PROSE_SHARE = 0.25
 _TEASER_PAGE_LINKED_HEADINGS = 8
 
 
-def _lost_the_body(document: Document | None, prose_words: int, structure: PageStructure
-                   ) -> bool:
+def _lost_the_body(document: Document | None, prose_words: int, structure: PageStructure,
+                   min_words: int) -> bool:
+    words = len(document.text.split()) if isinstance(document, Document) and document.text else 0
+    if words < min_words:
+        return True  # nothing an article could be: the page would be dropped as it is
     if structure.linked_headings >= _TEASER_PAGE_LINKED_HEADINGS:
         return False  # a page of teasers: little text is what precision should keep
-    words = len(document.text.split()) if isinstance(document, Document) and document.text else 0
     return words < _PRECISION_MIN_PROSE_SHARE * prose_words
 
 

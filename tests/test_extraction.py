@@ -214,3 +214,14 @@ def test_sections_of_a_list_article_are_kept(extractor: ArticleExtractor) -> Non
     for kept in ("Harbor Kayaks rents", "Lantern Tours walks", "Ridge Bikes has"):
         assert kept in result.text
     assert "Where to shop" not in result.text
+
+
+def test_an_article_inside_an_unclosed_header_is_kept(extractor: ArticleExtractor) -> None:
+    # Broken markup: the site's <header> and <nav> are never closed, so the parser puts the
+    # article inside them, in a block named like links, which precision extraction drops.
+    html = ("<html><body><header><nav><a href='/'>Home</a><div class='menu-links'>"
+            "<div class='post'><h1>Dam spillway opened</h1><p>By Ana Ruiz, March 3, 2026</p>"
+            f"{_DAM_STORY}</div></body></html>")
+    result = extractor.extract(html, "http://news.test/2026/03/03/dam-spillway-opened-as-river-rises/")
+    assert isinstance(result, Extraction), result
+    assert "Residents of four villages" in result.text
