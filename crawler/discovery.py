@@ -33,6 +33,13 @@ def slug_words(url: str) -> frozenset[str]:
     return headline_words(segments[-1].replace("-", " ").replace("_", " ")) if segments else frozenset()
 
 
+def sitemap_entry(url: str, title: str | None = None) -> str:
+    """A sitemap entry as the matcher takes it: the URL, then the headline a news sitemap
+    gives it (a truer match than the slug, which may be an ID), after a tab. One string,
+    so that crawl workers can share entries through Redis as they are."""
+    return f"{url}\t{' '.join(title.split())}" if title else url
+
+
 class HeadlineMatcher:
     """Pairs headlines with sitemap URLs whose slugs repeat them.
 
@@ -62,11 +69,13 @@ class HeadlineMatcher:
         candidates = set().union(*(self._entries_by_word.get(w, set()) for w in words))
         return sorted(url for url in candidates if self._matches(words, self._entries[url]))
 
-    def add_entries(self, urls: list[str]) -> list[str]:
-        """Remember sitemap entries; returns those that match a known headline."""
+    def add_entries(self, entries: list[str]) -> list[str]:
+        """Remember sitemap entries (as sitemap_entry writes them); returns the URLs of
+        those that match a known headline."""
         found = []
-        for url in urls:
-            words = slug_words(url)
+        for entry in entries:
+            url, _, title = entry.partition("\t")
+            words = headline_words(title) if title else slug_words(url)
             if url in self._entries or len(words) < self.min_shared:
                 continue
             self._entries[url] = words

@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from crawler.discovery import HeadlineMatcher, slug_words
+from crawler.discovery import HeadlineMatcher, sitemap_entry, slug_words
 from crawler.feeds import Entry, read_feed, read_sitemap, sitemaps_in_robots
 
 URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -95,3 +95,26 @@ def test_feed_with_an_entity_bomb_is_refused_or_harmless() -> None:
     except ValueError:
         return
     assert [e.url for e in entries] == ["http://pub.test/a"]
+
+
+def test_news_sitemap_entries_carry_their_headline() -> None:
+    body = (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa">]>'
+            b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+            b"<url><loc>http://pub.test/story/1</loc><news:news><news:title> Bridge  to close\n"
+            b"</news:title></news:news></url><url><loc>http://pub.test/story/2</loc></url>"
+            b"<url><loc>http://pub.test/story/3</loc><news:news><news:title>&a;</news:title>"
+            b"</news:news></url></urlset>")
+    _, entries = read_sitemap(body, 10_000)
+    assert [(e.url, e.title) for e in entries] == [
+        ("http://pub.test/story/1", "Bridge to close"), ("http://pub.test/story/2", None),
+        ("http://pub.test/story/3", None)]  # entities are never expanded
+
+
+def test_a_news_sitemap_headline_matches_where_the_slug_cannot() -> None:
+    matcher = HeadlineMatcher()
+    matcher.add_headline("Harbor Bridge to close for six weeks of repairs")
+    assert matcher.add_entries([sitemap_entry("http://pub.test/story/48213")]) == []
+    assert matcher.add_entries([sitemap_entry(
+        "http://pub.test/story/48213", "Harbor Bridge to close for six weeks")]) == [
+        "http://pub.test/story/48213"]

@@ -105,3 +105,28 @@ def test_redirector_link_is_resolved_before_the_page_is_yielded(spider: NewsSpid
     (page,) = [o for o in resolved if isinstance(o, Page)]
     assert page.redirects == {"http://agg.test/go/7/": "http://wire.test/q"}
     assert any(isinstance(o, Request) and o.url == "http://wire.test/q" for o in resolved)
+
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>http://wire.test/story/48213</loc><news:news><news:publication><news:name>Wire</news:name>
+<news:language>en</news:language></news:publication>
+<news:publication_date>2026-03-05T08:00:00Z</news:publication_date>
+<news:title>Strong quake shakes coast, injuring dozens in three villages</news:title></news:news></url>
+<url><loc>http://wire.test/story/48214</loc><news:news>
+<news:title>Harbor festival draws record crowd</news:title></news:news></url>
+</urlset>"""
+
+
+def test_a_copys_original_is_found_by_its_news_sitemap_headline(spider: NewsSpider) -> None:
+    # The copy names no source; the wire's URLs are bare IDs, so only the headline a news
+    # sitemap gives each entry can pair the copy with its original.
+    copy = ARTICLE.replace(b"Quake hits coast</h1>",
+                           b"Strong quake shakes coast, injuring dozens in three villages</h1>")
+    copy = copy.replace(b'<p><a href="http://wire.test/world/quake-hits-coast">Original Article</a></p>', b"")
+    run(spider.parse, html("http://agg.test/world/quake/", copy, encoding="utf-8"))
+    sitemap = TextResponse("http://wire.test/news-sitemap.xml", body=NEWS_SITEMAP,
+                           request=Request("http://wire.test/news-sitemap.xml"))
+    fetched = [o.url for o in run(spider.parse_sitemap, sitemap) if isinstance(o, Request)]
+    assert fetched == ["http://wire.test/story/48213"]

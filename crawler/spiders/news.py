@@ -15,7 +15,7 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.discovery import HeadlineMatcher
+from crawler.discovery import HeadlineMatcher, sitemap_entry
 from crawler.egress import EgressRefused
 from crawler.encoding import decoded_html
 from crawler.feeds import read_feed, read_sitemap, sitemaps_in_robots
@@ -182,7 +182,8 @@ class NewsSpider(scrapy.Spider):
             return
         host = site_of(response.url)
         # No sitemap may send the crawl to another site.
-        urls = [(normalize_url(e.url), e.updated) for e in entries if site_of(e.url) == host]
+        on_site = [e for e in entries if site_of(e.url) == host]
+        urls = [(normalize_url(e.url), e.updated) for e in on_site]
         if len(urls) < len(entries):
             self.crawler.stats.inc_value("crawl/skipped/sitemap_entry_elsewhere",
                                          len(entries) - len(urls))
@@ -197,7 +198,9 @@ class NewsSpider(scrapy.Spider):
                 if not looks_like_listing(url):
                     yield from self._follow(source, url, self.parse, lastmod=updated)
         else:  # a cited site's sitemap: only the originals of copies seen
-            for url in self.headlines.add_entries([u for u, _ in urls]):
+            found = self.headlines.add_entries(
+                [sitemap_entry(normalize_url(e.url), e.title) for e in on_site])
+            for url in found:
                 yield self._discovered(url)
 
     def resolved_redirect(self, response: Response) -> Iterator[Page | Request]:
