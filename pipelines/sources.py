@@ -255,9 +255,9 @@ def _cross_site_og_url(markup: PageMarkup) -> SourceLink | None:
 
 
 def _link_named_like_the_headline(markup: PageMarkup) -> SourceLink | None:
-    """A link to another site's article whose URL spells this page's headline: how a copy
-    links its original when no words around the link say so (a card with the outlet's logo,
-    a bare "Source link", words in a language we do not read)."""
+    """A link to another site's article whose URL or text spells this page's headline:
+    how a copy links its original when no words around the link say so (a card with the
+    outlet's logo, a bare "Source link", words in a language we do not read)."""
     headline = _slug_words(markup.headline)
     if not headline:
         return None
@@ -265,13 +265,50 @@ def _link_named_like_the_headline(markup: PageMarkup) -> SourceLink | None:
         if not anchor.standalone:
             continue
         # The words first, on the link as written (cheap); the URL only for a match.
-        slug = _slug_words(_last_named_segment(anchor.href))
-        if len(slug) < _SLUG_MIN_WORDS or len(slug & headline) < _SLUG_HEADLINE_SHARE * len(slug):
+        if _spells(_slug_words(_last_named_segment(anchor.href)), headline):
+            evidence = "link:headline in url"
+        elif _spells(_slug_words(anchor.text), headline):
+            evidence = "link:headline as text"
+        else:
             continue
         url = _off_site(markup, anchor.href)
         if url is not None:
-            return SourceLink(url, "link:headline in url")
+            return SourceLink(url, evidence)
     return None
+
+
+def _link_naming_its_outlet(markup: PageMarkup) -> SourceLink | None:
+    """A link on its own line to another site's article whose text, or logo's alt text,
+    names the site it leads to ("The Harbor Courier" -> harborcourier.test/...): a source
+    card or credit line, when neither the words around it nor its URL say more. Name and
+    domain agree when some of the name's words, run together, spell the domain ("BBC News"
+    -> bbc.co.uk), or all of two or more words are part of it ("Harbor Courier" ->
+    theharborcourier.com)."""
+    for anchor in markup.anchors:
+        words = _LETTERS.findall(anchor.text.lower())
+        if not anchor.standalone or not words or len(words) > _OUTLET_NAME_MAX_WORDS:
+            continue
+        url = _off_site(markup, anchor.href)
+        if url is None:
+            continue
+        label = "".join(_LETTERS.findall(site_of(url).split(".")[0]))
+        runs = {"".join(words[start:end]) for start in range(len(words))
+                for end in range(start + 1, len(words) + 1)}
+        if len(label) >= _OUTLET_NAME_MIN_LETTERS and label in runs \
+                or len(words) >= 2 and "".join(words) in label:
+            return SourceLink(url, "link:outlet name")
+    return None
+
+
+# A domain of fewer letters matches names by chance ("ap", "nyt"); more words are a
+# headline or a sentence, not a name.
+_OUTLET_NAME_MIN_LETTERS = 4
+_OUTLET_NAME_MAX_WORDS = 6
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _spells(words: set[str], headline: set[str]) -> bool:
+    return len(words) >= _SLUG_MIN_WORDS and len(words & headline) >= _SLUG_HEADLINE_SHARE * len(words)
 
 
 _SLUG_MIN_WORDS = 4
@@ -305,6 +342,7 @@ _SIGNALS: tuple[Callable[[PageMarkup], SourceLink | None], ...] = (
     _cross_site_og_url,
     _jsonld_main_entity,
     _link_named_like_the_headline,
+    _link_naming_its_outlet,
 )
 
 
@@ -355,7 +393,7 @@ def _anchors(root: lxml.html.HtmlElement, url: str) -> Iterator[Anchor]:
         if parent is not None and parent not in parents_read:
             parents_read.add(parent)
             leads.update(_leads_in(parent))
-        text = " ".join(link.text_content().split())
+        text = " ".join(link.text_content().split()) or _image_alt(link)
         lead = leads.get(holder, "")
         # Where the link sits is read only for a link that could name a source: one after
         # attribution words, or one to another host (most links are the site's own).
@@ -363,6 +401,12 @@ def _anchors(root: lxml.html.HtmlElement, url: str) -> Iterator[Anchor]:
         if _ATTRIBUTION_LEAD.search(lead) or _leads_elsewhere(href, host):
             standalone = _stands_as_attribution(holder, blocks)
         yield Anchor(href, text, lead if standalone else "", standalone)
+
+
+def _image_alt(link: lxml.html.HtmlElement) -> str:
+    """The alt text of an image-only link (an outlet's logo on a source card)."""
+    image = link.find(".//img")
+    return " ".join(str(image.get("alt") or "").split()) if image is not None else ""
 
 
 def _leads_elsewhere(href: str, host: str) -> bool:

@@ -136,3 +136,31 @@ def test_a_link_whose_url_spells_the_headline_is_the_source(card: str) -> None:
 ])
 def test_links_not_named_like_the_headline_are_no_source(body: str) -> None:
     assert source_of(page(HEADLINE + body)) is None
+
+
+BY_ID = "http://harborcourier.test/story/48213"
+
+
+@pytest.mark.parametrize(("card", "evidence"), [
+    # URLs that are bare IDs: the card's logo, or the link's words, name what it copies.
+    (f'<div class="src"><a href="{BY_ID}"><img src="l.png" alt="The Harbor Courier"></a></div>',
+     "link:outlet name"),
+    (f'<p><a href="{BY_ID}">Harbor Courier</a></p>', "link:outlet name"),
+    (f'<p><a href="{BY_ID}">Harbor bridge closes for repairs</a></p>', "link:headline as text"),
+])
+def test_a_link_naming_its_outlet_or_the_headline_is_the_source(card: str, evidence: str) -> None:
+    assert source_of(page(HEADLINE + "<p>The bridge closed on Monday.</p>" + card)) == \
+        SourceLink(BY_ID, evidence)
+
+
+@pytest.mark.parametrize("body", [
+    # Words of the link that happen to hold the domain's letters, not its name.
+    '<p><a href="http://other.test/story/12">Another story</a></p>',
+    # The outlet named inside a sentence of the article.
+    "<p>" + "Crews inspected the cables and the deck of the old harbor bridge all week. " * 3
+    + f'The <a href="{BY_ID}">Harbor Courier</a> said the city will pay for the work.</p>',
+    # The outlet's home page: a credit, not the copied article.
+    '<p><a href="http://harborcourier.test/">Harbor Courier</a></p>',
+])
+def test_no_outlet_link_is_invented(body: str) -> None:
+    assert source_of(page(HEADLINE + body)) is None
