@@ -85,6 +85,11 @@ def score_crawl(rows: list[dict[str, Any]], labels: dict[str, Any],
         "article_coverage": round(len(articles) / len(all_articles), 4),
         "articles_emitted": len(articles),
         "non_article_pages_emitted": len(emitted) - len(articles),
+        # By what the labels call them; "unlabelled": a URL the web does not have as a page
+        # (an article stored under another form of its URL counts here).
+        **{f"non_article_pages_emitted_{kind}": sum(
+            pages.get(u, {}).get("kind", "unlabelled") == kind for u in emitted)
+           for kind in ("listing", "other", "unlabelled")},
         "pairwise_precision": round(precision, 4),
         "pairwise_recall": round(recall, 4),
         "pairwise_f1": round(_f1(precision, recall), 4),
