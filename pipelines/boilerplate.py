@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from crawler.urls import site_of
+from pipelines.sources import ATTRIBUTION_LINK_TEXT
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 # Class/id words that mark blocks which are never part of an article's body.
@@ -194,7 +195,8 @@ def clean_text(text: str, title: str | None = None) -> str:
 
 
 def _is_attribution(line: str, number: int, count: int) -> bool:
-    if _ATTRIBUTION_PHRASE.match(line) or _names_follow(_ATTRIBUTION_LEAD.match(line)):
+    if _ATTRIBUTION_PHRASE.match(line) or ATTRIBUTION_LINK_TEXT.match(line) \
+            or _names_follow(_ATTRIBUTION_LEAD.match(line)):
         return True
     at_edge = number < _EDGE_LINES[0] or number >= count - _EDGE_LINES[1]
     return (at_edge and len(line.split()) <= _ATTRIBUTION_SENTENCE_WORDS
@@ -312,7 +314,8 @@ def _is_attribution_block(block: HtmlElement) -> bool:
     text = " ".join(text.split())
     if len(text) >= 120:
         return False
-    if _ATTRIBUTION_PHRASE.match(text) or _names_follow(_ATTRIBUTION_LEAD.match(text)):
+    if _ATTRIBUTION_PHRASE.match(text) or ATTRIBUTION_LINK_TEXT.match(text) \
+            or _names_follow(_ATTRIBUTION_LEAD.match(text)):
         return True
     # "This story first appeared in <a>X</a>": the sentence form, with its link.
     return _names_an_outlet(_PUBLISHED_ELSEWHERE.match(text)) and block.find(".//a") is not None

@@ -60,10 +60,16 @@ class PageMarkup:
     headline: str = ""
 
 
-# Link text that is itself an attribution ("Original Article", "Source", "Full story").
-_ATTRIBUTION_TEXT = re.compile(
-    r"^\W*(original\s+(article|story|post|report)|source|full\s+(article|story)"
-    r"|read\s+(the\s+)?(original|full)(\s+(article|story))?|continue\s+reading\s+at\b.*)\W*$",
+# Link text that is itself an attribution (shared with boilerplate's text cleanup, which
+# drops such a line): the word for where the text came from, with at most a verb and a
+# noun that say "link" ("Original Article", "Source", "Source link",
+# "View original", "Go to source", "Full story", "Quelle"), in the languages we support.
+ATTRIBUTION_LINK_TEXT = re.compile(
+    r"^\W*((view|see|visit|open|go\s+to|read|link\s+to)\s+)?(the\s+)?"
+    r"((original|source|quelle|originalartikel|fuente|fonte|originale|bron)"
+    r"(\s+(article|story|post|report|link|page|text|here|artikel|art[íi]culo|articolo))?"
+    r"|full\s+(article|story|report|text))\W*$"
+    r"|^\W*continue\s+reading\s+at\b.*$",
     re.IGNORECASE,
 )
 # Words right before a link that make it an attribution ("via <a>", "Source: <a>",
@@ -210,13 +216,13 @@ def _off_site(markup: PageMarkup, href: str | None) -> str | None:
 
 
 def _is_attribution(anchor: Anchor) -> bool:
-    return bool(_ATTRIBUTION_TEXT.match(anchor.text) or _ATTRIBUTION_LEAD.search(anchor.lead))
+    return bool(ATTRIBUTION_LINK_TEXT.match(anchor.text) or _ATTRIBUTION_LEAD.search(anchor.lead))
 
 
 def _attribution_link(markup: PageMarkup) -> SourceLink | None:
     for anchor in markup.anchors:
         lead = _ATTRIBUTION_LEAD.search(anchor.lead)
-        if _ATTRIBUTION_TEXT.match(anchor.text):
+        if ATTRIBUTION_LINK_TEXT.match(anchor.text):
             evidence = "link:" + anchor.text.lower()
         elif lead is not None:
             evidence = "link-after:" + " ".join(lead.group(1).lower().split())

@@ -27,6 +27,9 @@ def source_of(html: str, url: str = PAGE, redirects: dict[str, str] | None = Non
      "link-after:continue reading the original article"),
     ('<p>Read more at: <a href="http://wire.test/quake">The Wire</a></p>', "link-after:read more at"),
     ('<p>Quelle: <a href="http://wire.test/quake">Wire</a></p>', "link-after:quelle"),
+    # Link words that say where the text came from, with a verb or noun that say "link".
+    ('<p><a href="http://wire.test/quake">Source link</a></p>', "link:source link"),
+    ('<div class="x"><a href="http://wire.test/quake">View original</a></div>', "link:view original"),
     # The lead-in one inline element away from the link.
     ('<p>Source: <strong><a href="http://wire.test/quake">Wire</a></strong></p>',
      "link-after:source"),
@@ -117,7 +120,6 @@ HEADLINE = "<h1>Harbor bridge closes for repairs</h1>"
 
 @pytest.mark.parametrize("card", [
     f'<div class="card"><a href="{ORIGINAL}"><img src="logo.png" alt="The Wire"></a></div>',
-    f'<p><a href="{ORIGINAL}">Source link</a></p>',
     f'<p>Quellenangabe <a href="{ORIGINAL}">hier</a></p>',
 ])
 def test_a_link_whose_url_spells_the_headline_is_the_source(card: str) -> None:
