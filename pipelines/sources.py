@@ -290,9 +290,15 @@ def _link_naming_its_outlet(markup: PageMarkup) -> SourceLink | None:
     domain agree when some of the name's words, run together, spell the domain ("BBC News"
     -> bbc.co.uk), or all of two or more words are part of it ("Harbor Courier" ->
     theharborcourier.com)."""
+    host = (urlsplit(markup.url).netloc or "").lower()
     for anchor in markup.anchors:
         words = _LETTERS.findall(anchor.text.lower())
-        if not anchor.standalone or not words or len(words) > _OUTLET_NAME_MAX_WORDS:
+        if not anchor.standalone or not words or len(words) > _OUTLET_NAME_MAX_WORDS \
+                or not _leads_elsewhere(anchor.href, host):
+            continue
+        # The name's letters against the link's host as written (cheap); the URL only then.
+        href = anchor.href.lower()
+        if not any(word in href for word in words if len(word) > 2):
             continue
         url = _off_site(markup, anchor.href)
         if url is None:
