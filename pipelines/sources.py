@@ -81,8 +81,10 @@ _ATTRIBUTION_LEAD = re.compile(
     r"(\s+(article|story|report|post))?(\s+(at|on|from))?"
     r"|\b(read|see)\s+the\s+(original|full)\s+(article|story|report)(\s+(at|on|from))?"
     r"|\boriginal\s+(article|story|report)(\s+(at|on|from))?"
-    r"|\bcredit|\bcourtesy\s+of|\breposted\s+from|\bcopied\s+from"
-    r"|\brepublished\s+(from|with\s+permission\s+(of|from))|\bquelle|\bfuente|\bfonte)"
+    r"|\bcredit|\bcourtesy\s+of|\bcopied\s+from"
+    r"|\b(re(published|printed|produced|posted)|syndicated|cross-?posted)"
+    r"(\s+(here\s+)?with\s+(the\s+)?(kind\s+)?permission)?\s+(from|of|by)"
+    r"|\bquelle|\bfuente|\bfonte)"
     r"\s*[:\-–—]?\s*$",
     re.IGNORECASE,
 )

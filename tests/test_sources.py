@@ -27,6 +27,10 @@ def source_of(html: str, url: str = PAGE, redirects: dict[str, str] | None = Non
      "link-after:continue reading the original article"),
     ('<p>Read more at: <a href="http://wire.test/quake">The Wire</a></p>', "link-after:read more at"),
     ('<p>Quelle: <a href="http://wire.test/quake">Wire</a></p>', "link-after:quelle"),
+    ('<p>Reprinted with permission from <a href="http://wire.test/quake">The Wire</a>.</p>',
+     "link-after:reprinted with permission from"),
+    ('<p>Republished here with the kind permission of <a href="http://wire.test/quake">Wire</a></p>',
+     "link-after:republished here with the kind permission of"),
     # Link words that say where the text came from, with a verb or noun that say "link".
     ('<p><a href="http://wire.test/quake">Source link</a></p>', "link:source link"),
     ('<div class="x"><a href="http://wire.test/quake">View original</a></div>', "link:view original"),
