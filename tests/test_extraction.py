@@ -9,6 +9,14 @@ from pipelines.extraction import ArticleExtractor, Extraction, ExtractionOptions
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
+_DAM_STORY = "".join(f"<p>{p}</p>" for p in (
+    "Engineers opened the spillway of the Kessel Dam on Tuesday as the river rose to "
+    "its highest level in a decade, the regional water authority said.",
+    "Residents of four villages downstream were told to move cars and livestock to "
+    "higher ground before the evening, and schools in the valley closed early.",
+    "The authority said the footpaths along both banks would stay closed until the "
+    "water fell, and that farmers would get help with the cost of replanting."))
+
 
 @pytest.fixture(scope="module")
 def extractor() -> ArticleExtractor:
@@ -139,14 +147,7 @@ def test_a_modal_dialog_is_not_article_text(extractor: ArticleExtractor, dialog:
     consent = ("We and our partners process your personal data, such as identifiers and "
                "browsing data, to show you tailored content and measure its performance. "
                "You can change your choices at any time in the privacy settings.")
-    article = "".join(f"<p>{p}</p>" for p in (
-        "Engineers opened the spillway of the Kessel Dam on Tuesday as the river rose to "
-        "its highest level in a decade, the regional water authority said.",
-        "Residents of four villages downstream were told to move cars and livestock to "
-        "higher ground before the evening, and schools in the valley closed early.",
-        "The authority said the footpaths along both banks would stay closed until the "
-        "water fell, and that farmers would get help with the cost of replanting."))
-    html = (f"<html><body><div id='main'><h1>Dam spillway opened</h1>{article}"
+    html = (f"<html><body><div id='main'><h1>Dam spillway opened</h1>{_DAM_STORY}"
             f"{dialog.format(consent)}</div></body></html>")
     result = extractor.extract(html, "http://news.test/2026/03/dam/")
     assert isinstance(result, Extraction), result
@@ -163,15 +164,6 @@ def test_an_article_shown_in_an_overlay_is_kept(extractor: ArticleExtractor) -> 
     result = extractor.extract(html, "http://news.test/2026/03/dam/")
     assert isinstance(result, Extraction), result
     assert "Kessel Dam" in result.text
-
-
-_DAM_STORY = "".join(f"<p>{p}</p>" for p in (
-    "Engineers opened the spillway of the Kessel Dam on Tuesday as the river rose to "
-    "its highest level in a decade, the regional water authority said.",
-    "Residents of four villages downstream were told to move cars and livestock to "
-    "higher ground before the evening, and schools in the valley closed early.",
-    "The authority said the footpaths along both banks would stay closed until the "
-    "water fell, and that farmers would get help with the cost of replanting."))
 
 
 def test_the_date_by_the_headline_is_the_publication_date(extractor: ArticleExtractor) -> None:
