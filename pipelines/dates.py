@@ -8,7 +8,7 @@ than a date found anywhere on the page (copyright years, comment and sidebar dat
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 # Month names in the languages we support (en, de, fr, es, it, pt, nl), in month order;
 # a name may also be written as its first three letters ("Dec.", "Okt").
@@ -84,14 +84,16 @@ def parse_shown_date(match: re.Match[str]) -> date | None:
     return None
 
 
-def shown_publication_date(text: str) -> str | None:
+def shown_publication_date(text: str, today: date | None = None) -> str | None:
     """The first date in `text` (the words around a headline) that is not marked as a
-    revision, as YYYY-MM-DD."""
+    revision, as YYYY-MM-DD. A date after `today` (tomorrow, for time zones ahead) is an
+    event's, not the publication's."""
+    latest = (today or date.today()) + timedelta(days=1)
     for match in DATE.finditer(text):
         if _REVISED.search(text[max(0, match.start() - _REVISED_WINDOW): match.start()]):
             continue
         shown = parse_shown_date(match)
-        if shown is not None:
+        if shown is not None and shown <= latest:
             return shown.isoformat()
     return None
 

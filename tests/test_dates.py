@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from pipelines.dates import shown_publication_date
@@ -35,3 +37,8 @@ def test_a_revision_date_is_passed_over_for_the_publication(shown: str) -> None:
                                    "Jun 2025", "Chapter 12/8"])
 def test_no_publication_date_when_none_is_shown(shown: str) -> None:
     assert shown_publication_date(shown) is None
+
+
+def test_a_date_still_to_come_is_an_events_not_the_publications() -> None:
+    shown = "Festival returns on June 5, 2027 · Posted May 2, 2026"
+    assert shown_publication_date(shown, today=date(2026, 5, 2)) == "2026-05-02"
