@@ -265,7 +265,7 @@ def _cross_site_og_url(markup: PageMarkup) -> SourceLink | None:
 def _link_named_like_the_headline(markup: PageMarkup) -> SourceLink | None:
     """A link to another site's article whose URL or text spells this page's headline:
     how a copy links its original when no words around the link say so (a card with the
-    outlet's logo, a bare "Source link", words in a language we do not read)."""
+    outlet's logo, words in a language we do not read)."""
     headline = _slug_words(markup.headline)
     if not headline:
         return None
@@ -291,7 +291,7 @@ def _link_naming_its_outlet(markup: PageMarkup) -> SourceLink | None:
     card or credit line, when neither the words around it nor its URL say more. Name and
     domain agree when some of the name's words, run together, spell the domain ("BBC News"
     -> bbc.co.uk), or all of two or more words are part of it ("Harbor Courier" ->
-    theharborcourier.com)."""
+    theharborcourier.com). Only absolute links are read (a relative one is the site's own)."""
     host = (urlsplit(markup.url).netloc or "").lower()
     for anchor in markup.anchors:
         words = _LETTERS.findall(anchor.text.lower())
