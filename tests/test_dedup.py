@@ -370,3 +370,16 @@ def test_a_page_naming_another_of_its_site_as_source_joins_it() -> None:
     excerpt = "\n".join(BRIDGE.split("\n")[:2])
     index.add("http://herald.test/live/bridge-latest", excerpt, PageFacts(source_url=original))
     assert index.story_of("http://herald.test/live/bridge-latest") == index.story_of(original)
+
+
+def test_partial_copy_with_an_inserted_note_joins_the_original(index: StoryIndex) -> None:
+    # The copy starts with the original's whole lead, then carries a line of its own.
+    story = add(index, "http://herald.test/bridge", BRIDGE)
+    paragraphs = BRIDGE.split("\n")
+    note = ("Editor's note: this story was updated on Tuesday with the council's answers to "
+            "readers' questions about the closure and the detours.")
+    copy = "\n".join([paragraphs[0], note, *paragraphs[1:3]])
+    assert add(index, "http://agg.test/bridge-with-note", copy) == story
+    # Own reporting after a shared lead is not a copy: most of it is the page's own.
+    own = "\n".join([paragraphs[0], *MUSEUM.split("\n")[:2]])
+    assert add(index, "http://tribune.test/bridge-and-more", own) != story
