@@ -72,10 +72,11 @@ return #expired
 """
 # Queues a request unless its fingerprint was seen, and ends a lease, in one step: a worker
 # killed between recording a fingerprint and queueing its request would lose the request
-# (fetched again, its page yields it again, and the fingerprint filters it out).
+# (fetched again, its page yields it again, and the fingerprint filters it out). With no
+# request (ARGV[2] empty) it only ends the lease: the one place a lease ends.
 _PUSH_NEW = """
 local queued = 0
-if ARGV[1] == '' or redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+if ARGV[2] ~= '' and (ARGV[1] == '' or redis.call('SADD', KEYS[2], ARGV[1]) == 1) then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
   queued = 1
 end
@@ -141,13 +142,9 @@ class LeasedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # scrapy-redis 
                                    args=[fingerprint or "", data, -priority, release or ""]))
 
     def release(self, lease: str) -> None:
-        pipe = self.server.pipeline()
-        self._release_in(pipe, lease)
-        pipe.execute()
-
-    def _release_in(self, pipe: Any, lease: str) -> None:
         leased, scores, _, deadlines = self.lease_keys
-        pipe.zrem(deadlines, lease).hdel(leased, lease).hdel(scores, lease)
+        self._push_new(keys=[self.key, self.key, leased, scores, deadlines],
+                       args=["", "", 0, lease])
 
     def renew(self, leases: list[str]) -> None:
         if leases:

@@ -8,6 +8,7 @@ than a date found anywhere on the page (copyright years, comment and sidebar dat
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, timedelta
 
 # Month names in the languages we support (en, de, fr, es, it, pt, nl), in month order;
@@ -33,10 +34,8 @@ _MONTH_FORMS = [
     for form in (name, name[:3], name[:4])  # "Dec.", "Sept.", "févr."
 ]
 # An abbreviation two months share ("jui": juin, juillet) names neither.
-_MONTH_NUMBER = {
-    form: number for form, number in _MONTH_FORMS
-    if len({n for f, n in _MONTH_FORMS if f == form}) == 1
-}
+_MONTHS_OF = Counter(form for form, _ in set(_MONTH_FORMS))
+_MONTH_NUMBER = {form: number for form, number in _MONTH_FORMS if _MONTHS_OF[form] == 1}
 _MONTH = "|".join(sorted(map(re.escape, _MONTH_NUMBER), key=len, reverse=True))
 _YEAR = r"(?:19|20)\d\d"
 # A date as datelines write it: 2025-12-08, 08.12.2025, 12/8/25, Dec. 8, 2025, 8 décembre 2025.

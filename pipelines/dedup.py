@@ -451,6 +451,8 @@ class StoryIndex:
             # paragraphs, or edits every paragraph a little, is still the majority's copy;
             # a copy of a mixed page's minor part is not the mixed page's story.
             return overlap
+        if overlap >= self.options.min_overlap and jaccard >= self.options.full_copy_jaccard:
+            return overlap
         lead_share = overlap_count(longer.lead, shorter.shingles) / max(longer.lead.size, 1)
         if overlap < self.options.min_overlap and not (
                 overlap >= _INSERTED_MIN_OVERLAP and lead_share >= _WHOLE_LEAD):
