@@ -18,7 +18,13 @@ from pipelines.page_evidence import (
     page_structure,
     prose_words,
 )
-from pipelines.page_type import PageSigns, PageTypeModel, is_fixed_page, page_features
+from pipelines.page_type import (
+    PageSigns,
+    PageTypeModel,
+    headline_names_a_fixed_page,
+    is_fixed_page,
+    page_features,
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,9 @@ class ArticleExtractor:
             image=metadata.image or document.image,
             embeds=tuple(embeds),
         )
+        if self._page_types is not None and extraction.title and headline_names_a_fixed_page(
+                extraction.title, url, extraction.site):
+            return Rejection("not an article", ("fixed page headline",))
         linked_lines = _linked_line_share(text, root)
         if linked_lines >= _MOSTLY_LINKED:
             return Rejection("not an article", ("mostly link texts",))

@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from crawler.urls import site_of
 from pipelines.dates import DATE
 from pipelines.metadata import PageMetadata, is_article_type
 from pipelines.page_evidence import PageStructure
@@ -54,20 +56,65 @@ _BYLINE = re.compile(
 _SENTENCE_END = ('.', '!', '?', '"', '”', '»', ':')
 
 
-# The last path segment of a site's fixed pages, in the languages we support: such a page
-# is never news, whatever its text ("/about/", "/impressum", "/mentions-legales.html").
-_FIXED_PAGE_END = re.compile(
-    r"(about|about-us|contact|contact-us|privacy|privacy-policy|cookie-policy|cookies|terms"
-    r"|terms-of-use|terms-of-service|terms-and-conditions|legal|imprint|impressum|kontakt"
-    r"|datenschutz|agb|mentions-legales|contacto|aviso-legal|privacidad|chi-siamo|contatti"
-    r"|over-ons|careers|jobs|karriere|advertise|faq|help|login|register|accessibility)",
-    re.IGNORECASE,
+# Names of a site's fixed pages (who runs it, how to reach it, its rules, its jobs and its
+# advertising), in the languages we support. A page named so, by its last URL segment
+# ("/about-us/", "/impressum.html") or by its headline ("Who we are", "Mentions légales",
+# "Careers at The Courier"), is never news, whatever its text. Words are separated by
+# spaces here (a URL separates them by "-" or "_"), and written without accents: names are
+# compared folded ("légales" and "legales" alike).
+_FIXED_PAGE_NAMES = (
+    "about( us)?|about this site|who we are|our (story|team|mission|company|staff)|masthead"
+    "|contact( us)?|get in touch|imprint|legal( notice)?|disclaimer"
+    "|terms( (of (use|service)|and conditions|conditions))?|conditions of use"
+    "|privacy( policy| notice| statement)?|cookies?( policy| notice)?|cookie settings"
+    "|accessibility( statement)?|careers?|jobs|work (with|for) us|join (us|our team)"
+    "|advertise( with us)?|advertising|faq|frequently asked questions|help|login|register"
+    "|editorial (policy|standards|guidelines)|ethics policy|corrections policy"
+    "|uber uns|kontakt|impressum|datenschutz(erklarung)?|agb|nutzungsbedingungen|karriere"
+    "|werbung|mediadaten"
+    "|a propos|qui sommes nous|mentions legales|confidentialite|cgu|carrieres|recrutement"
+    "|publicite|emplois"
+    "|quienes somos|sobre nosotros|contacto|aviso legal|privacidad|empleo"
+    "|trabaja con nosotros|publicidad"
+    "|chi siamo|contatti|note legali|lavora con noi|pubblicita"
+    "|over ons|vacatures|adverteren"
+    "|quem somos|sobre nos|contato|trabalhe conosco|publicidade"
 )
+_FIXED_PAGE_NAME = re.compile(rf"(?:{_FIXED_PAGE_NAMES.replace(' ', r'[-_ ]+')})",
+                              re.IGNORECASE)
+# What may follow the name in a headline: the site's own name, after a word like "at".
+_NAME_JOINERS = frozenset("at with of on to for the us".split())
+_HEADLINE_PARTS = re.compile(r"\s+[|–—-]\s+|:\s+")
+_NAME_WORD = re.compile(r"[^\W_]+")
 
 
 def is_fixed_page(url: str) -> bool:
+    """True when the URL's last path segment names one of a site's fixed pages."""
     segments = [part for part in urlsplit(url).path.split("/") if part]
-    return bool(segments) and bool(_FIXED_PAGE_END.fullmatch(segments[-1].rsplit(".", 1)[0]))
+    return bool(segments) and bool(_FIXED_PAGE_NAME.fullmatch(_folded(segments[-1].rsplit(".", 1)[0])))
+
+
+def _folded(text: str) -> str:
+    """`text` without accents ("légales" -> "legales")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def headline_names_a_fixed_page(headline: str, url: str, site_name: str | None = None) -> bool:
+    """True when the headline is the name of a fixed page, alone or with the site's name
+    ("Contact", "About us | The Courier", "Careers at Courier Media"): a site names those
+    pages so; a news headline says more."""
+    site_words = {w.lower() for w in _NAME_WORD.findall(site_name or "")}
+    label = site_of(url).split(".")[0]
+    named = False
+    for part in _HEADLINE_PARTS.split(headline.strip()):
+        words = [w.lower() for w in _NAME_WORD.findall(_folded(part))]
+        length = next((n for n in range(len(words), 0, -1)
+                       if _FIXED_PAGE_NAME.fullmatch(" ".join(words[:n]))), 0)
+        if not all(w in _NAME_JOINERS or w in site_words or (len(w) > 2 and w in label)
+                   for w in words[length:]):
+            return False  # words that are neither the page's name nor the site's
+        named = named or length > 0
+    return named
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,8 @@ def test_the_trainer_fits_a_separable_problem() -> None:
     ("http://gazette.test/about/", True),
     ("http://zeitung.test/impressum", True),
     ("http://journal.test/mentions-legales.html", True),
+    ("http://gazette.test/info/who-we-are", True),
+    ("http://gazette.test/work_with_us.html", True),
     ("http://gazette.test/news/2026/03/about-the-flood-barriers", False),
     ("http://gazette.test/business/jobs-report-shows-growth", False),
     ("http://gazette.test/", False),
@@ -114,3 +116,54 @@ def test_fixed_pages_are_known_by_their_last_path_segment(
     assert isinstance(result, Rejection) is fixed
     if fixed:
         assert result.evidence == ("fixed page URL",)  # type: ignore[union-attr]
+
+
+FIXED_PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><title>{headline} | Harbour Gazette</title>
+<meta property="og:type" content="article"></head>
+<body><header><nav><a href="/">Home</a> <a href="/local/">Local</a></nav></header>
+<main><article><h1>{headline}</h1>
+<p>The Harbour Gazette has reported on the town and its harbour since 1921. Our newsroom of
+twelve reporters and editors works from the old customs house on the quay, and we publish
+every morning of the year.</p>
+<p>We are owned by a cooperative of our readers and staff, and we answer to them alone. Our
+editors decide what we cover; no advertiser, council or club has a say in it.</p>
+<p>Write to the newsroom at the customs house, or call the front desk on weekdays between
+nine and five. Letters for publication should carry a name and a town.</p>
+</article></main></body></html>"""
+
+
+@pytest.mark.parametrize(("headline", "lang"), [
+    ("Who we are", "en"),
+    ("Careers at Harbour Gazette", "en"),
+    ("Advertise with us", "en"),
+    ("Über uns", "de"),
+    ("Mentions légales", "fr"),
+    ("Quiénes somos", "es"),
+    ("Lavora con noi", "it"),
+])
+def test_a_fixed_page_is_known_by_its_headline(
+        extractor: ArticleExtractor, headline: str, lang: str) -> None:
+    """A site's fixed pages are dated and typed like its articles on some templates, and their
+    URLs need not say what they are: the headline names them."""
+    html = FIXED_PAGE.format(headline=headline, lang=lang)
+    url = "http://harbourgazette.test/pages/page-7.html"
+    reading = ArticleExtractor(ExtractionOptions(page_typing=False)).read(html, url)
+    assert isinstance(reading, Reading) and len(reading.extraction.text.split()) >= 80
+    result = extractor.extract(html, url)
+    assert isinstance(result, Rejection)
+    assert result.evidence == ("fixed page headline",)
+
+
+@pytest.mark.parametrize("headline", [
+    "Careers: why young people leave the harbour",
+    "About face: council drops the ferry plan",
+    "Jobs report shows the harbour is hiring",
+    "Contact lost with fishing boat off the point",
+])
+def test_news_headlines_that_start_like_a_fixed_page_are_articles(
+        extractor: ArticleExtractor, headline: str) -> None:
+    html = page("article.html").replace("Council approves new flood barriers for the harbour", headline)
+    result = extractor.extract(html, "http://harbourgazette.test/local/2026/03/14/council-approves")
+    assert isinstance(result, Extraction), result
+    assert result.title == headline
