@@ -105,7 +105,8 @@ _INLINE_TAGS = frozenset("strong b em i u span small font cite mark sup sub".spl
 _PROSE_WORDS = 40
 _WORDS_AFTER_ATTRIBUTION = 3
 _BLOCK_TAGS = frozenset(
-    "p div section article aside header footer nav ul ol li table tr td h1 h2 h3 h4 h5 h6 "
+    "p div section article aside header footer nav ul ol li dl dt dd table tr th td "
+    "h1 h2 h3 h4 h5 h6 "
     "blockquote figure figcaption br hr pre form".split()
 )
 _BLOCK_CHARS = 400
@@ -397,6 +398,7 @@ def _anchors(root: lxml.html.HtmlElement, url: str) -> Iterator[Anchor]:
     leads: dict[lxml.html.HtmlElement, str] = {}
     parents_read: set[lxml.html.HtmlElement] = set()
     blocks: dict[lxml.html.HtmlElement | None, tuple[bool, int]] = {}
+    labels: dict[lxml.html.HtmlElement, tuple[int, str]] = {}
     host = (urlsplit(url).netloc or "").lower()
     for link in links:
         href = link.get("href")
@@ -409,6 +411,8 @@ def _anchors(root: lxml.html.HtmlElement, url: str) -> Iterator[Anchor]:
             leads.update(_leads_in(parent))
         text = " ".join(link.text_content().split()) or _image_alt(link)
         lead = leads.get(holder, "")
+        if not lead:
+            lead = _label_before(holder, labels)
         # Where the link sits is read only for a link that could name a source: one after
         # attribution words, or one to another host (most links are the site's own).
         standalone = True
@@ -488,12 +492,45 @@ def _leads_in(parent: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, str]
     that precedes it ("Source: " in "<p>Source: <a>"; a block before the link starts
     another line). One pass over the children, however many links they hold."""
     leads = {}
-    line = parent.text or ""
+    line, label = parent.text or "", ""
     for child in parent:
         if child.tag == "a" or child.tag in _INLINE_TAGS:
-            leads[child] = " ".join(line.split())[-_LEAD_CHARS:]
+            # A link that starts its line reads the line before a break as its label
+            # ("<strong>Source:</strong><br><a>").
+            leads[child] = " ".join((line if line.strip() else label).split())[-_LEAD_CHARS:]
         if child.tag in _BLOCK_TAGS:
+            label = line if child.tag == "br" else ""
             line = child.tail or ""
         else:
             line = (line + child.text_content() + (child.tail or ""))[-_LINE_TAIL:]
     return leads
+
+
+def _label_before(holder: lxml.html.HtmlElement,
+                  labels: dict[lxml.html.HtmlElement, tuple[int, str]]) -> str:
+    """The label of a link that is all of its block: the short block just before that one
+    ("<dt>Source</dt><dd><a>", "<h4>Source</h4><p><a>", "<th>Source</th><td><a>"), as
+    source boxes lay out a label and its value. Empty when the block holds more than the
+    link, or is one item of a list (a heading over a list labels the list). `labels`
+    caches, per block, its words and the label before it."""
+    block = holder.getparent()
+    while block is not None and block.tag not in _BLOCK_TAGS:
+        block = block.getparent()
+    if block is None or block.tag == "li":
+        return ""
+    if block not in labels:
+        previous = block.getprevious()
+        label = ("" if previous is None or previous.tag not in _BLOCK_TAGS
+                 else " ".join(previous.text_content().split()))
+        # Only a label that attributes is worth counting the block's words for.
+        attributes = len(label) <= _LEAD_CHARS and _ATTRIBUTION_LEAD.search(label)
+        labels[block] = ((len(block.text_content().split()), label) if attributes
+                         else (0, ""))
+    words, label = labels[block]
+    if not label or words - len(holder.text_content().split()) > _LABEL_VALUE_EXTRA_WORDS:
+        return ""
+    return label
+
+
+# Words besides the link a label's value block may hold (an arrow, "here", a date).
+_LABEL_VALUE_EXTRA_WORDS = 2

@@ -37,6 +37,16 @@ def source_of(html: str, url: str = PAGE, redirects: dict[str, str] | None = Non
     # The lead-in one inline element away from the link.
     ('<p>Source: <strong><a href="http://wire.test/quake">Wire</a></strong></p>',
      "link-after:source"),
+    # The label on the line before: a line break, a term and its value, a heading and the
+    # block it heads, a table's header cell (label-value layouts of source boxes).
+    ('<p><strong>Source:</strong><br><a href="http://wire.test/quake">The Wire</a></p>',
+     "link-after:source"),
+    ('<dl><dt>Originally published at</dt><dd><a href="http://wire.test/quake">The Wire</a></dd></dl>',
+     "link-after:originally published at"),
+    ('<div class="box"><h4>Source</h4><p><a href="http://wire.test/quake">The Wire</a></p></div>',
+     "link-after:source"),
+    ('<table><tr><th>Fuente</th><td><a href="http://wire.test/quake">El Cable</a></td></tr></table>',
+     "link-after:fuente"),
     # Ending a long paragraph, the lead-in still attributes.
     ("<p>" + "The minister said the quake damaged roads and bridges in the north. " * 5
      + 'via <a href="http://wire.test/quake">The Wire</a>.</p>', "link-after:via"),
@@ -78,6 +88,12 @@ def test_visible_attribution_beats_head_signals_and_is_normalised() -> None:
     '<p>Share: <a href="https://twitter.com/intent/tweet?url=x">Twitter</a></p>',
     '<p>Tags: <a href="http://aggregator.test/tag/quake">quake</a></p>',
     '<p>Source: <a href="http://wire.test/">The Wire</a></p>',  # a home page, not an article
+    # A heading over a list of references labels the list, not one link of it.
+    '<h3>Sources</h3><ul><li><a href="http://wire.test/quake">Quake toll rises</a></li>'
+    '<li><a href="http://other.test/report">A report</a></li></ul>',
+    # A label's value is the block that holds the link alone, not a paragraph that cites it.
+    '<h4>Source</h4><p>The figures come from <a href="http://wire.test/quake">a survey</a> '
+    'of forty towns along the coast, published last week by the authority.</p>',
     # Hrefs that are not web links, or point back at this page or its site.
     '<p>Source: <a href="javascript:void(0)">x</a></p>',
     '<p>Source: <a href="mailto:desk@wire.test">x</a></p>',
