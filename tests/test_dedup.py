@@ -383,3 +383,23 @@ def test_partial_copy_with_an_inserted_note_joins_the_original(index: StoryIndex
     # Own reporting after a shared lead is not a copy: most of it is the page's own.
     own = "\n".join([paragraphs[0], *MUSEUM.split("\n")[:2]])
     assert add(index, "http://tribune.test/bridge-and-more", own) != story
+
+
+@pytest.mark.parametrize("original_first", [True, False])
+def test_partial_copy_carrying_other_lines_joins_the_original(original_first: bool) -> None:
+    # An aggregator's excerpt of the first paragraphs, with lines the cleanup kept around it
+    # (another story's teaser above, an author's bio below): a third of its text is not
+    # the original's, but what it shares is the original's opening, in one run.
+    paragraphs = BRIDGE.split("\n")
+    teaser = MUSEUM.split("\n")[0]
+    bio = ("Dana Kell writes about transport and city planning for the desk. She has covered "
+           "the river crossings for ten years.")
+    copy = "\n".join([teaser, *paragraphs[:3], bio])
+    pages = [("http://herald.test/bridge", BRIDGE), ("http://agg.test/bridge-excerpt", copy)]
+    index = StoryIndex(DedupOptions())
+    first, second = pages if original_first else pages[::-1]
+    assert add(index, *first) == add(index, *second)
+    # A page about the museum that quotes the bridge story's opening is not its copy.
+    other = "\n".join([*MUSEUM.split("\n"), paragraphs[0]])
+    assert add(index, "http://tribune.test/museum-and-bridge", other) != index.story_of(
+        "http://herald.test/bridge")
