@@ -22,8 +22,9 @@ from pipelines.shingles import Hashes
 
 #: datasketch's MinHash permutation scheme; stored with the index.
 MINHASH_SCHEME = "affine32"
-#: Version of the band key mixing below; stored with the index (keys are persisted).
-BAND_KEY_VERSION = "mix64-v1"
+#: Version of the band keys below (their mixing, and which windows a text is stored under);
+#: stored with the index (keys are persisted).
+BAND_KEY_VERSION = "mix64-v2"
 
 Keys = npt.NDArray[np.uint64]
 
@@ -35,8 +36,10 @@ _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
 class WindowKeys:
     #: Band keys of every window (half a window apart): what a text looks up.
     query: Keys
-    #: Band keys of every other window (no overlap): what a text is indexed under. Any
-    #: window of a query lying inside a stored text shares three quarters of one of them.
+    #: Band keys of the first two windows and every other window after them: what a text
+    #: is indexed under. Any window of a query lying inside a stored text shares three
+    #: quarters of one of them; the opening, where copies start, is stored at every half
+    #: window, so a copy whose windows a note after the lead shifts still meets it.
     stored: Keys
 
 
@@ -75,9 +78,9 @@ class WindowSigner:
             empty = np.empty(0, dtype=np.uint64)
             return WindowKeys(empty, empty)
         query = self._band_keys(signatures)
-        stored_rows = list(range(0, len(signatures), 2))
-        if stored_rows[-1] != len(signatures) - 1:
-            stored_rows.append(len(signatures) - 1)  # the tail is covered too
+        count = len(signatures)
+        # The tail is covered too.
+        stored_rows = sorted({*range(min(count, 2)), *range(0, count, 2), count - 1})
         return WindowKeys(query.ravel(), query[stored_rows].ravel())
 
     def _band_keys(self, signatures: npt.NDArray[np.uint32]) -> Keys:

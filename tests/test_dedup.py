@@ -403,3 +403,17 @@ def test_partial_copy_carrying_other_lines_joins_the_original(original_first: bo
     other = "\n".join([*MUSEUM.split("\n"), paragraphs[0]])
     assert add(index, "http://tribune.test/museum-and-bridge", other) != index.story_of(
         "http://herald.test/bridge")
+
+
+@pytest.mark.parametrize("original_first", [True, False])
+def test_a_short_copy_with_a_note_after_the_lead_joins_in_either_order(original_first: bool) -> None:
+    # The note shifts the copy's windows against the original's: the original's opening,
+    # where copies start, is indexed at every half window so the copy finds it either way.
+    paragraphs = BRIDGE.split("\n")
+    note = ("Editor's note: This story has been updated to include comments from local "
+            "officials and corrected figures.")
+    copy = "\n".join([paragraphs[0], note, paragraphs[1]])
+    pages = [("http://herald.test/bridge", BRIDGE), ("http://agg.test/bridge-noted", copy)]
+    index = StoryIndex(DedupOptions())
+    first, second = pages if original_first else pages[::-1]
+    assert add(index, *first) == add(index, *second)
