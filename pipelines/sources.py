@@ -48,7 +48,7 @@ class PageMarkup:
     url: str
     canonical: str | None
     og_url: str | None
-    meta_sources: tuple[tuple[str, str], ...]  # (meta name, content)
+    meta_sources: tuple[tuple[str, str], ...]  # (evidence, URL) declared by the markup
     jsonld: tuple[dict[str, object], ...]
     anchors: tuple[Anchor, ...]
     #: Text of the body's paragraphs and short blocks, in order (for datelines and credits).
@@ -88,7 +88,21 @@ _ATTRIBUTION_LEAD = re.compile(
     r"\s*[:\-–—]?\s*$",
     re.IGNORECASE,
 )
-_SOURCE_META_NAMES = ("original-source", "syndication-source", "dc.source")
+# Names under which markup declares what a page copies: Google News' tags, schema.org's
+# isBasedOn, Dublin Core's source; written as a meta tag's name or property, a microdata
+# itemprop or an RDFa property or rel, with or without a vocabulary prefix ("dcterms.source",
+# "dc:source", "schema:isBasedOn", "http://purl.org/dc/terms/source").
+_SOURCE_NAMES = frozenset({"original-source", "syndication-source", "isbasedon", "isbasedonurl"})
+_DUBLIN_CORE_SOURCE = "source"
+_DUBLIN_CORE_PREFIX = re.compile(r"^(dc|dcterms|dct)[.:]$|purl\.org/dc/(terms|elements/1\.1)/$")
+_NAME_PARTS = re.compile(r"^(?P<prefix>.*?)(?P<local>[^.:/#]+)$")
+# The elements that could declare one (the test on <a rel> is a cheap first pass over the
+# many nofollow links: "source" and "isBasedOn" hold these letters; the names are checked
+# after).
+_DECLARING = etree.XPath(
+    "//meta[@content][@name or @property or @itemprop]"
+    " | //link[@href][@rel or @property or @itemprop]"
+    " | //a[@href][@property or @itemprop or contains(@rel, 'ource') or contains(@rel, 'ased')]")
 # Hosts whose links are sharing buttons or embeds, never an article's origin.
 _SOCIAL_SITES = (
     "facebook.com", "twitter.com", "x.com", "t.co", "linkedin.com", "pinterest.com",
@@ -127,12 +141,7 @@ def markup_of(root: lxml.html.HtmlElement, url: str,
     """What the source signals read of a parsed page (the tree is not changed)."""
     canonical = _first_attr(root, '//link[@rel="canonical"]/@href')
     og_url = _first_attr(root, '//meta[@property="og:url"]/@content')
-    meta_sources = tuple(
-        (name, str(meta.get("content") or "").strip())
-        for meta in root.iterfind(".//meta")
-        if (name := str(meta.get("name") or meta.get("property") or "").lower())
-        in _SOURCE_META_NAMES and meta.get("content")
-    )
+    meta_sources = tuple(_declared_sources(root))
     jsonld = tuple(jsonld_objects(root))
     anchors = tuple(_anchors(root, url))
     furniture = _furniture(root)
@@ -147,6 +156,24 @@ def markup_of(root: lxml.html.HtmlElement, url: str,
     headline = " ".join(heading.text_content().split())[:1000] if heading is not None else ""
     return PageMarkup(url, canonical, og_url, meta_sources, jsonld, anchors, blocks,
                       dict(redirects or {}), headline)
+
+
+def _declared_sources(root: lxml.html.HtmlElement) -> Iterator[tuple[str, str]]:
+    """(evidence name, URL) of every source the page's markup declares: meta tags
+    ("meta:dc.source"), and link or a elements named by rel, itemprop or property
+    ("markup:isbasedon")."""
+    for element in _DECLARING(root):
+        value = element.get("content") if element.tag == "meta" else element.get("href")
+        attributes = ("name", "property", "itemprop") if element.tag == "meta" else (
+            "rel", "property", "itemprop")
+        for attribute in attributes:
+            for name in str(element.get(attribute) or "").lower().split():
+                parts = _NAME_PARTS.match(name)
+                if parts and (parts["local"] in _SOURCE_NAMES or (
+                        parts["local"] == _DUBLIN_CORE_SOURCE
+                        and _DUBLIN_CORE_PREFIX.search(parts["prefix"]))):
+                    kind = "meta" if element.tag == "meta" else "markup"
+                    yield f"{kind}:{name}", str(value).strip()
 
 
 def find_attribution(html: str, url: str, site: str | None,
@@ -238,10 +265,10 @@ def _attribution_link(markup: PageMarkup) -> SourceLink | None:
 
 
 def _meta_source(markup: PageMarkup) -> SourceLink | None:
-    for name, content in markup.meta_sources:
+    for evidence, content in markup.meta_sources:
         url = _off_site(markup, content)
         if url is not None:
-            return SourceLink(url, f"meta:{name}")
+            return SourceLink(url, evidence)
     return None
 
 

@@ -60,6 +60,13 @@ def test_attribution_links(body: str, evidence: str) -> None:
     ('<meta property="og:url" content="http://wire.test/quake">', "og:url"),
     ('<meta name="syndication-source" content="http://wire.test/quake">', "meta:syndication-source"),
     ('<meta name="original-source" content="http://wire.test/quake">', "meta:original-source"),
+    # The same declarations in other vocabularies and syntaxes: Dublin Core terms, RDFa,
+    # schema.org microdata.
+    ('<meta name="DCTERMS.source" content="http://wire.test/quake">', "meta:dcterms.source"),
+    ('<link property="dc:source" href="http://wire.test/quake">', "markup:dc:source"),
+    ('<link rel="http://purl.org/dc/terms/source" href="http://wire.test/quake">',
+     "markup:http://purl.org/dc/terms/source"),
+    ('<link itemprop="isBasedOn" href="http://wire.test/quake">', "markup:isbasedon"),
     ('<script type="application/ld+json">{"@type": "NewsArticle", "isBasedOn": '
      '"http://wire.test/quake"}</script>', "json-ld:isBasedOn"),
     ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, {"@type": "NewsArticle",'
@@ -110,6 +117,9 @@ def test_visible_attribution_beats_head_signals_and_is_normalised() -> None:
     + 'A report first published on <a href="http://wire.test/report">wire.test</a> last week'
     " counted the damage in every district of the province.</p>",
     '<p>Source: <a href="http://wire.test/photos/quake.jpg">Wire</a></p>',  # a picture
+    # A "source" of no vocabulary that means the copied article.
+    '<p><a rel="nofollow source" href="http://wire.test/quake">Quake toll rises</a></p>',
+    '<p><a property="podcast:source" href="http://wire.test/quake">Quake toll rises</a></p>',
     # A private address named by a public page.
     '<p>Source: <a href="http://127.0.0.1/admin">x</a></p>',
     '<p>Source: <a href="http://192.168.1.1/story">x</a></p>',
