@@ -54,7 +54,7 @@ AGGREGATOR_MIN_PAGES = 3
 class _Text:
     """What verification compares: the distinct shingles and those of the lead, sorted; and
     the text's first OPENING_SHINGLES shingles in text order, as positions in `shingles`
-    (two bytes each, not eight)."""
+    (one or two bytes each rather than eight, but for a text of over 65,536 shingles)."""
 
     shingles: Hashes
     lead: Hashes

@@ -91,7 +91,9 @@ _NAME_WORD = re.compile(r"[^\W_]+")
 def is_fixed_page(url: str) -> bool:
     """True when the URL's last path segment names one of a site's fixed pages."""
     segments = [part for part in urlsplit(url).path.split("/") if part]
-    return bool(segments) and bool(_FIXED_PAGE_NAME.fullmatch(_folded(segments[-1].rsplit(".", 1)[0])))
+    if not segments:
+        return False
+    return bool(_FIXED_PAGE_NAME.fullmatch(_folded(segments[-1].rsplit(".", 1)[0])))
 
 
 def _folded(text: str) -> str:

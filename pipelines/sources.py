@@ -526,7 +526,8 @@ def _leads_in(parent: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, str]
             # ("<strong>Source:</strong><br><a>").
             leads[child] = " ".join((line if line.strip() else label).split())[-_LEAD_CHARS:]
         if child.tag in _BLOCK_TAGS:
-            label = line if child.tag == "br" else ""
+            # A break after a blank line keeps the label before it ("Source:<br><br><a>").
+            label = (line if line.strip() else label) if child.tag == "br" else ""
             line = child.tail or ""
         else:
             line = (line + child.text_content() + (child.tail or ""))[-_LINE_TAIL:]

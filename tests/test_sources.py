@@ -41,6 +41,7 @@ def source_of(html: str, url: str = PAGE, redirects: dict[str, str] | None = Non
     # block it heads, a table's header cell (label-value layouts of source boxes).
     ('<p><strong>Source:</strong><br><a href="http://wire.test/quake">The Wire</a></p>',
      "link-after:source"),
+    ('<p>Source:<br><br><a href="http://wire.test/quake">The Wire</a></p>', "link-after:source"),
     ('<dl><dt>Originally published at</dt><dd><a href="http://wire.test/quake">The Wire</a></dd></dl>',
      "link-after:originally published at"),
     ('<div class="box"><h4>Source</h4><p><a href="http://wire.test/quake">The Wire</a></p></div>',
