@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -96,13 +96,9 @@ _SOURCE_NAMES = frozenset({"original-source", "syndication-source", "isbasedon",
 _DUBLIN_CORE_SOURCE = "source"
 _DUBLIN_CORE_PREFIX = re.compile(r"^(dc|dcterms|dct)[.:]$|purl\.org/dc/(terms|elements/1\.1)/$")
 _NAME_PARTS = re.compile(r"^(?P<prefix>.*?)(?P<local>[^.:/#]+)$")
-# The elements that could declare one (the test on <a rel> is a cheap first pass over the
-# many nofollow links: "source" and "isBasedOn" hold these letters; the names are checked
-# after).
-_DECLARING = etree.XPath(
-    "//meta[@content][@name or @property or @itemprop]"
-    " | //link[@href][@rel or @property or @itemprop]"
-    " | //a[@href][@property or @itemprop or contains(@rel, 'ource') or contains(@rel, 'ased')]")
+_DECLARING_ATTRIBUTES = {"meta": ("name", "property", "itemprop"),
+                         "link": ("rel", "property", "itemprop"),
+                         "a": ("rel", "property", "itemprop")}
 # Hosts whose links are sharing buttons or embeds, never an article's origin.
 _SOCIAL_SITES = (
     "facebook.com", "twitter.com", "x.com", "t.co", "linkedin.com", "pinterest.com",
@@ -141,9 +137,10 @@ def markup_of(root: lxml.html.HtmlElement, url: str,
     """What the source signals read of a parsed page (the tree is not changed)."""
     canonical = _first_attr(root, '//link[@rel="canonical"]/@href')
     og_url = _first_attr(root, '//meta[@property="og:url"]/@content')
-    meta_sources = tuple(_declared_sources(root))
+    links = _links_read(root)
+    meta_sources = tuple(_declared_sources([*root.iter("meta", "link"), *links]))
     jsonld = tuple(jsonld_objects(root))
-    anchors = tuple(_anchors(root, url))
+    anchors = tuple(_anchors(links, url))
     furniture = _furniture(root)
     blocks = tuple(
         text for block in root.iter("p", "div", "span", "blockquote")
@@ -158,15 +155,15 @@ def markup_of(root: lxml.html.HtmlElement, url: str,
                       dict(redirects or {}), headline)
 
 
-def _declared_sources(root: lxml.html.HtmlElement) -> Iterator[tuple[str, str]]:
-    """(evidence name, URL) of every source the page's markup declares: meta tags
-    ("meta:dc.source"), and link or a elements named by rel, itemprop or property
-    ("markup:isbasedon")."""
-    for element in _DECLARING(root):
+def _declared_sources(elements: Iterable[lxml.html.HtmlElement]) -> Iterator[tuple[str, str]]:
+    """(evidence name, URL) of every source the markup of `elements` (meta, link and a
+    elements) declares: meta tags ("meta:dc.source"), and links named by rel, itemprop or
+    property ("markup:isbasedon")."""
+    for element in elements:
         value = element.get("content") if element.tag == "meta" else element.get("href")
-        attributes = ("name", "property", "itemprop") if element.tag == "meta" else (
-            "rel", "property", "itemprop")
-        for attribute in attributes:
+        if not value:
+            continue
+        for attribute in _DECLARING_ATTRIBUTES[element.tag]:
             for name in str(element.get(attribute) or "").lower().split():
                 parts = _NAME_PARTS.match(name)
                 if parts and (parts["local"] in _SOURCE_NAMES or (
@@ -415,13 +412,18 @@ def _first_attr(root: lxml.html.HtmlElement, xpath: str) -> str | None:
 _ANCHORS_READ = 4000
 
 
-def _anchors(root: lxml.html.HtmlElement, url: str) -> Iterator[Anchor]:
+def _links_read(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The body's links that are read (all, or the first and last of very many)."""
     body = root.find("body")
     if body is None:
-        return
+        return []
     links = list(body.iter("a"))
     if len(links) > _ANCHORS_READ:
         links = links[: _ANCHORS_READ // 2] + links[-_ANCHORS_READ // 2:]
+    return links
+
+
+def _anchors(links: list[lxml.html.HtmlElement], url: str) -> Iterator[Anchor]:
     leads: dict[lxml.html.HtmlElement, str] = {}
     parents_read: set[lxml.html.HtmlElement] = set()
     blocks: dict[lxml.html.HtmlElement | None, tuple[bool, int]] = {}
@@ -524,7 +526,7 @@ def _leads_in(parent: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, str]
         if child.tag == "a" or child.tag in _INLINE_TAGS:
             # A link that starts its line reads the line before a break as its label
             # ("<strong>Source:</strong><br><a>").
-            leads[child] = " ".join((line if line.strip() else label).split())[-_LEAD_CHARS:]
+            leads[child] = (" ".join(line.split()) or " ".join(label.split()))[-_LEAD_CHARS:]
         if child.tag in _BLOCK_TAGS:
             # A break after a blank line keeps the label before it ("Source:<br><br><a>").
             label = (line if line.strip() else label) if child.tag == "br" else ""
