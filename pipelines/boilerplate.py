@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from crawler.urls import site_of
-from pipelines.sources import ATTRIBUTION_LINK_TEXT
+from pipelines.sources import ATTRIBUTION_LEAD_INS, ATTRIBUTION_LINK_TEXT
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 # Class/id words that mark blocks which are never part of an article's body.
@@ -40,20 +40,15 @@ _TEASER_LEAD = re.compile(
     r"|don'?t\s+miss|recommended)\W*$",
     re.IGNORECASE,
 )
-# Attribution lines. Template phrases that are never prose are dropped anywhere: "Original
-# Article", "Read the full story at ...", "Continue reading". A lead-in followed by a name is
-# dropped when what follows is a name, not a sentence: "via Valley Tribune", "Source:
-# Reuters" (not "Via Rail cancelled trains", "Sources say the deal is close"). "This story
-# was first published by X" is a sentence: dropped only at the edges of the text, where
-# templates put it ("First published in 1922, Ulysses ..." in the middle stays).
-_ATTRIBUTION_PHRASE = re.compile(
-    r"^\W*(original\s+(article|story|post)\b.{0,60}|sources?"
-    r"|read\s+(the\s+)?(full|original)\s+(article|story)\b.*|read\s+more\s+at\b.*"
-    r"|continue\s+reading\b.*)\W*$",
-    re.IGNORECASE,
-)
-_ATTRIBUTION_LEAD = re.compile(r"^\W*(via|sources?|credit|courtesy(\s+of)?)\b\s*:?\s*(?P<name>.+)$",
-                               re.IGNORECASE)
+# Attribution lines, from the lead-ins the source stage reads (one vocabulary): a lead-in
+# alone, or followed by a name or a link, not a sentence: "Original Article", "via Valley
+# Tribune", "Source: Reuters", "Continue reading...", "Quelle: dpa" (not "Via Rail
+# cancelled trains", "Sources say the deal is close"). "This story was first published by
+# X" is a sentence: dropped only at the edges of the text, where templates put it ("First
+# published in 1922, Ulysses ..." in the middle stays). Lead-ins may follow one another:
+# "Read more at the source: Valley Tribune".
+_ATTRIBUTION_LEAD = re.compile(
+    rf"^\W*(({ATTRIBUTION_LEAD_INS})\b\s*[:\-–—]?\s*(the\s+)?)+(?P<name>.*)$", re.IGNORECASE)
 _PUBLISHED_ELSEWHERE = re.compile(
     r"^\W*((this|the)\s+(article|story|post|piece|report)\s+)?((was|is)\s+)?"
     r"(originally|first)\s+(published|appeared|posted)\s+(on|in|at|by|with)\s+(the\s+)?"
@@ -195,12 +190,22 @@ def clean_text(text: str, title: str | None = None) -> str:
 
 
 def _is_attribution(line: str, number: int, count: int) -> bool:
-    if _ATTRIBUTION_PHRASE.match(line) or ATTRIBUTION_LINK_TEXT.match(line) \
-            or _names_follow(_ATTRIBUTION_LEAD.match(line)):
+    if _is_attribution_line(line):
         return True
     at_edge = number < _EDGE_LINES[0] or number >= count - _EDGE_LINES[1]
     return (at_edge and len(line.split()) <= _ATTRIBUTION_SENTENCE_WORDS
             and _names_an_outlet(_PUBLISHED_ELSEWHERE.match(line)))
+
+
+def _is_attribution_line(line: str) -> bool:
+    """A line that is an attribution wherever it stands: the words of a source link, or a
+    lead-in alone ("Source:", "Continue reading →") or followed by a name."""
+    if ATTRIBUTION_LINK_TEXT.match(line):
+        return True
+    lead_in = _ATTRIBUTION_LEAD.match(line)
+    if lead_in is None:
+        return False
+    return not any(c.isalpha() for c in lead_in.group("name")) or _names_follow(lead_in)
 
 
 def _names_an_outlet(published: re.Match[str] | None) -> bool:
@@ -217,6 +222,8 @@ def _names_follow(lead_in: re.Match[str] | None) -> bool:
     if lead_in is None:
         return False
     words = _NAME_END.sub("", lead_in.group("name")).strip(" .:").split()
+    if not any(c.isalpha() for word in words for c in word):
+        return False  # a year or a number ("First published in 1922, ...") names nobody
     return 0 < len(words) <= _NAME_MAX_WORDS and all(
         not word[0].islower() or word.lower() in _NAME_JOINERS or "." in word.strip(".")
         for word in words)
@@ -314,8 +321,7 @@ def _is_attribution_block(block: HtmlElement) -> bool:
     text = " ".join(text.split())
     if len(text) >= 120:
         return False
-    if _ATTRIBUTION_PHRASE.match(text) or ATTRIBUTION_LINK_TEXT.match(text) \
-            or _names_follow(_ATTRIBUTION_LEAD.match(text)):
+    if _is_attribution_line(text):
         return True
     # "This story first appeared in <a>X</a>": the sentence form, with its link.
     return _names_an_outlet(_PUBLISHED_ELSEWHERE.match(text)) and block.find(".//a") is not None

@@ -72,22 +72,23 @@ ATTRIBUTION_LINK_TEXT = re.compile(
     r"|^\W*continue\s+reading\s+at\b.*$",
     re.IGNORECASE,
 )
-# Words right before a link that make it an attribution ("via <a>", "Source: <a>",
-# "Continue reading the original article <a>").
-_ATTRIBUTION_LEAD = re.compile(
-    r"(\bvia|\bsources?|\boriginally\s+(published|appeared|posted)(\s+(on|at|in|by))?"
-    r"|\bfirst\s+(published|appeared|posted)(\s+(on|at|in|by))?|\bread\s+more\s+at"
-    r"|\b(continue|keep|read)\s+reading(\s+(at|on))?(\s+the)?(\s+(original|full))?"
-    r"(\s+(article|story|report|post))?(\s+(at|on|from))?"
-    r"|\b(read|see)\s+the\s+(original|full)\s+(article|story|report)(\s+(at|on|from))?"
-    r"|\boriginal\s+(article|story|report)(\s+(at|on|from))?"
-    r"|\bcredit|\bcourtesy\s+of|\bcopied\s+from"
-    r"|\b(re(published|printed|produced|posted)|syndicated|cross-?posted)"
+# Words that introduce an attribution, in the languages we support: read by the source
+# stage right before a link ("via <a>", "Source: <a>"), and by text cleanup at the start of
+# a line, which drops the line when nothing but a name follows ("via Valley Tribune", not
+# "Via Rail cancelled...").
+ATTRIBUTION_LEAD_INS = (
+    r"via|sources?|(originally|first)\s+(published|appeared|posted)(\s+(on|at|in|by))?"
+    r"|read\s+more\s+at|(continue|keep|read)\s+reading(\s+(at|on))?(\s+the)?"
+    r"(\s+(original|full))?(\s+(article|story|report|post))?(\s+(at|on|from))?"
+    r"|(read|see)\s+(the\s+)?(original|full)\s+(article|story|report)(\s+(at|on|from))?"
+    r"|original\s+(article|story|report|post)(\s+(at|on|from))?"
+    r"|credit|courtesy(\s+of)?|copied\s+from"
+    r"|(re(published|printed|produced|posted)|syndicated|cross-?posted)"
     r"(\s+(here\s+)?with\s+(the\s+)?(kind\s+)?permission)?\s+(from|of|by)"
-    r"|\bquelle|\bfuente|\bfonte)"
-    r"\s*[:\-–—]?\s*$",
-    re.IGNORECASE,
+    r"|quelle|fuente|fonte"
 )
+_ATTRIBUTION_LEAD = re.compile(rf"\b({ATTRIBUTION_LEAD_INS})\s*[:\-–—]?\s*$",
+                               re.IGNORECASE)
 # Names under which markup declares what a page copies: Google News' tags, schema.org's
 # isBasedOn, Dublin Core's source; written as a meta tag's name or property, a microdata
 # itemprop or an RDFa property or rel, with or without a vocabulary prefix ("dcterms.source",

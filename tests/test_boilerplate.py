@@ -18,6 +18,9 @@ BODY = ["The blaze started at dawn in the old mill on the river.",
     "Via Rail cancelled two trains because of the smoke.",
     "Sources say the insurer will pay for the repairs.",
     "Credit card payments at the mill shop were suspended.",
+    "Reprinted from the 1910 edition, the map shows the mill and its weir.",
+    "Originally published in 1987, the guide is still sold at the mill shop.",
+    "Original story ideas sent in by readers shaped the series on the mill, the editor said.",
 ])
 def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> None:
     for position in (0, 1, len(BODY)):  # at the start, inside, at the end
@@ -36,6 +39,13 @@ def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> Non
     "Read the full story at the Harbor Courier",
     "Source link",  # the words of a source link, read by the source stage too
     "View original ›",
+    # Every lead-in the source stage reads before a link, followed by a name.
+    "Reprinted with permission from The Harbor Courier",
+    "Originally published at harborcourier.com",
+    "Continue reading the original article at Metro Ledger",
+    "Quelle: Harbor Courier",
+    "Fuente: El Cable",
+    "Read more at the source: Valley Tribune",
 ])
 def test_template_lines_are_removed_anywhere(template_line: str) -> None:
     for position in (0, 2, len(BODY)):
