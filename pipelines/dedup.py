@@ -72,8 +72,8 @@ class _Entry:
     """An indexed page. Its facts are kept field by field, not as the PageFacts object they
     came in (one object less a page: 40 bytes)."""
 
-    __slots__ = ("aliases", "credited_to", "key", "number", "on_crawled_site", "order",
-                 "published", "site", "source_url", "story_id")
+    __slots__ = ("aliases", "copying", "credited_to", "key", "number", "on_crawled_site",
+                 "order", "published", "site", "source_url", "story_id")
 
     def __init__(self, number: int, order: int, story_id: str, facts: PageFacts,
                  aliases: tuple[str, ...], key: str) -> None:
@@ -81,6 +81,8 @@ class _Entry:
         self.published, self.source_url, self.site = facts.published, facts.source_url, facts.site
         self.credited_to, self.on_crawled_site = facts.credited_to, facts.on_crawled_site
         self.aliases, self.key = aliases, key
+        #: Counted in StoryIndex._site_copying (see there).
+        self.copying = False
 
     @property
     def facts(self) -> PageFacts:
@@ -194,6 +196,12 @@ class StoryIndex:
         # pages mostly cite others is an aggregator, never a story's original if avoidable.
         self._site_pages: Counter[str] = Counter()
         self._site_citing: Counter[str] = Counter()
+        # A crawled site's pages may copy without a link anyone understood: per site, its
+        # pages that cite nothing but share a story with a page of a site reached only
+        # through links (an original the crawl went to fetch); per story, its pages of such
+        # sites. A site most of whose pages cite or copy so is an aggregator.
+        self._site_copying: Counter[str] = Counter()
+        self._offsite_pages: Counter[str] = Counter()
         self._crawled_sites: set[str] = set()
         self._by_key: dict[str, str] = {}  # url_key of a page or alias -> indexed page URL
         # url_key of a page not indexed yet -> the pages indexed this run that cite it.
@@ -241,6 +249,8 @@ class StoryIndex:
         with collector_paused():
             self._bands.bulk_load(self._loaded_chunks(pages, computed))
         release_free_heap()
+        for story_id in list(self._offsite_pages):
+            self._mark_copying(story_id, self._members.of(story_id))
         self._aggregator_sites = self._aggregators()
         return computed
 
@@ -292,6 +302,7 @@ class StoryIndex:
             similarity = 1.0
         before = (previous_canonical if story_id == preferred
                   else self._canonical_of(story_id).url if story_id in self._members else None)
+        found_elsewhere = self._offsite_pages[story_id] > 0
         changed = [IndexedPage(url, story_id, facts, aliases, hashes, keys.stored, url_key(url))]
         for other in merged:
             for member in self._members.pop(other):
@@ -300,6 +311,7 @@ class StoryIndex:
                 self._members.add(story_id, member)
                 changed.append(IndexedPage(member, story_id, entry.facts, entry.aliases))
             self._canonical.pop(other, None)
+            self._offsite_pages[story_id] += self._offsite_pages.pop(other, 0)
         if facts.source_url and citations.cited is None:
             # Its source may come later: it is then verified against this page first.
             self._citers.setdefault(url_key(facts.source_url), set()).add(url)
@@ -310,6 +322,10 @@ class StoryIndex:
                 self._citer_paragraphs.popitem(last=False)
         entry = self._insert(url, story_id, facts, aliases,
                              previous.order if previous else None)
+        if merged or found_elsewhere != (self._offsite_pages[story_id] > 0):
+            self._mark_copying(story_id, self._members.of(story_id))
+        else:
+            self._mark_copying(story_id, [url])
         self._bands.add(entry.number, keys.stored)
         self._remember(url, probe)
         canonical = self._canonical_of(story_id)
@@ -531,6 +547,8 @@ class StoryIndex:
         self._site_pages[site] += 1
         if facts.on_crawled_site:
             self._crawled_sites.add(site)
+        else:
+            self._offsite_pages[story_id] += 1
         if facts.source_url:
             self.source_of[key] = facts.source_url
             self._site_citing[site] += 1
@@ -549,6 +567,13 @@ class StoryIndex:
         self._members.discard(entry.story_id, url)
         self._canonical.pop(entry.story_id, None)
         site = _site_of_key(entry.key)
+        if entry.copying:
+            self._site_copying[site] -= 1
+        if not entry.on_crawled_site:
+            self._offsite_pages[entry.story_id] -= 1
+            if self._offsite_pages[entry.story_id] <= 0:
+                del self._offsite_pages[entry.story_id]
+                self._mark_copying(entry.story_id, self._members.of(entry.story_id))
         self._site_pages[site] -= 1
         if entry.source_url:
             self._site_citing[site] -= 1
@@ -573,13 +598,27 @@ class StoryIndex:
 
     def is_aggregator(self, url: str) -> bool:
         """True for a crawled site (not one reached through source links) most of whose
-        indexed pages cite a source elsewhere."""
+        indexed pages cite a source elsewhere, or share their text with a page the crawl
+        reached only through links (it copies what was first published elsewhere, whether
+        or not its links were understood)."""
         return self._is_aggregator_site(site_of(url))
 
     def _is_aggregator_site(self, site: str) -> bool:
         pages = self._site_pages[site]
         return (site in self._crawled_sites and pages >= AGGREGATOR_MIN_PAGES
-                and self._site_citing[site] >= pages / 2)
+                and self._site_citing[site] + self._site_copying[site] >= pages / 2)
+
+    def _mark_copying(self, story_id: str, urls: Iterable[str]) -> None:
+        """Count, for its site, each of `urls` (pages of the story) that copies without
+        citing: a crawled site's page in a story with a page of a site reached only through
+        links."""
+        elsewhere = self._offsite_pages[story_id] > 0
+        for url in urls:
+            entry = self._entries[url]
+            copying = elsewhere and entry.on_crawled_site and not entry.source_url
+            if copying != entry.copying:
+                entry.copying = copying
+                self._site_copying[_site_of_key(entry.key)] += 1 if copying else -1
 
     def _aggregators(self) -> set[str]:
         return {site for site in self._crawled_sites if self._is_aggregator_site(site)}

@@ -417,3 +417,29 @@ def test_a_short_copy_with_a_note_after_the_lead_joins_in_either_order(original_
     index = StoryIndex(DedupOptions())
     first, second = pages if original_first else pages[::-1]
     assert add(index, *first) == add(index, *second)
+
+
+def test_a_site_whose_pages_copy_text_found_elsewhere_is_an_aggregator() -> None:
+    # agg.test's copies carry their links in a form nobody understood (no source_url), and
+    # they are dated while the publishers' pages, reached through those links, show no
+    # machine-readable date: only what agg.test does tells it is an aggregator.
+    texts = {"bridge": BRIDGE, "budget": HERALD, "tribune": TRIBUNE, "museum": MUSEUM}
+    copies = [(f"http://agg.test/{name}", text, PageFacts(published="2024-01-01"))
+              for name, text in texts.items()]
+    originals = [(f"http://{name}.test/story", text, PageFacts(on_crawled_site=False))
+                 for name, text in texts.items()]
+    for order in (copies + originals, originals + copies):
+        index = StoryIndex(DedupOptions())
+        for url, text, facts in order:
+            index.add(url, text, facts)
+        index.settle()
+        assert index.is_aggregator("http://agg.test/bridge")
+        assert not index.is_aggregator("http://bridge.test/story")
+        for name in texts:
+            story = index.story_of(f"http://agg.test/{name}")
+            assert index.canonical_url(story) == f"http://{name}.test/story"
+    # A crawled publisher whose pages are its own is not one.
+    index = StoryIndex(DedupOptions())
+    for name, text in texts.items():
+        index.add(f"http://herald.test/{name}", text, PageFacts(published="2024-01-01"))
+    assert not index.is_aggregator("http://herald.test/bridge")
