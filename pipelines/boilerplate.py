@@ -71,9 +71,18 @@ _STAMP = re.compile(
     r"[\d:]*\s*((modified|updated)\s*:?\s*[\d/.\-]+\s*[–—-]?\s*[\d:]*)?\s*",
     re.IGNORECASE,
 )
-# "By Jane Doe, Staff Writer": a lead-in, then a name (not "By noon, the fire was out.").
-_BYLINE = re.compile(r"^\s*(by|written\s+by|posted\s+by|words\s+by)\s+(?P<name>.{1,80})$",
-                     re.IGNORECASE)
+# Bylines and credits for the reporting or the pictures, alone or followed by names, not a
+# sentence: "By Jane Doe, Staff Writer", "Reporting by X; Editing by Y", "Written by", "Photo:
+# Jane Doe/Reuters", "Image credit: Getty", "Photo courtesy of X" (not "By noon, the fire
+# was out.", nor a longer line: "By Saturday, at least 6,000 sites had been infected ...").
+# A picture word needs a colon or a credit word after it ("Video Marketing" is a heading,
+# "Photo: the span at dusk" a caption's description: kept).
+_CREDIT = re.compile(
+    r"^\W*((((additional\s+)?reporting|editing|edited|compiled|writing|written|words|posted)"
+    r"\s+)?by\b"
+    r"|(photos?|images?|pictures?|photographs?|fotos?|videos?|graphics?|illustrations?)"
+    r"(\s*:|\s+(credits?|sources?|courtesy(\s+of)?|by)\b\s*:?))\s*(?P<name>.{0,80})$",
+    re.IGNORECASE)
 # A name's words start with a capital letter or a digit, joined by these; a domain counts.
 _NAME_JOINERS = frozenset("and & of the for de da del der di du la le van von y et und".split())
 _NAME_MAX_WORDS = 6
@@ -180,7 +189,7 @@ def clean_text(text: str, title: str | None = None) -> str:
         ):
             continue
         skip_short_lines = False
-        if (_SHARE_LINE.match(line) or _names_follow(_BYLINE.match(line)) or _DATE_LINE.match(line)
+        if (_SHARE_LINE.match(line) or _is_credit(line) or _DATE_LINE.match(line)
                 or (title_key and _key(line) == title_key)):
             continue
         line = _STAMP.sub("", line)
@@ -206,6 +215,12 @@ def _is_attribution_line(line: str) -> bool:
     if lead_in is None:
         return False
     return not any(c.isalpha() for c in lead_in.group("name")) or _names_follow(lead_in)
+
+
+def _is_credit(line: str) -> bool:
+    credit = _CREDIT.match(line)
+    return credit is not None and (not any(c.isalpha() for c in credit.group("name"))
+                                   or _names_follow(credit))
 
 
 def _names_an_outlet(published: re.Match[str] | None) -> bool:

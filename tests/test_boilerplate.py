@@ -21,6 +21,10 @@ BODY = ["The blaze started at dawn in the old mill on the river.",
     "Reprinted from the 1910 edition, the map shows the mill and its weir.",
     "Originally published in 1987, the guide is still sold at the mill shop.",
     "Original story ideas sent in by readers shaped the series on the mill, the editor said.",
+    "Photo: the eastern span at dusk.",
+    "Reporting by phone, the crews said the mill was lost.",
+    "By Saturday, at least 60 homes in the valley had lost power and the number was still growing.",
+    "Video Marketing",
 ])
 def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> None:
     for position in (0, 1, len(BODY)):  # at the start, inside, at the end
@@ -46,6 +50,13 @@ def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> Non
     "Quelle: Harbor Courier",
     "Fuente: El Cable",
     "Read more at the source: Valley Tribune",
+    # Credits for the pictures and the reporting.
+    "Photo: Jane Doe/Reuters",
+    "Image credit: Getty Images",
+    "Photo courtesy of Harbor Courier",
+    "(Reporting by Greg Roumeliotis, Joshua Franklin; Editing by Ann Lee)",
+    "Additional reporting by Joseph Hudak",
+    "Written by",
 ])
 def test_template_lines_are_removed_anywhere(template_line: str) -> None:
     for position in (0, 2, len(BODY)):
