@@ -304,13 +304,16 @@ class StoryIndex:
                   else self._canonical_of(story_id).url if story_id in self._members else None)
         found_elsewhere = self._offsite_pages[story_id] > 0
         changed = [IndexedPage(url, story_id, facts, aliases, hashes, keys.stored, url_key(url))]
+        moved: list[tuple[list[str], bool]] = []  # merged stories' pages, found elsewhere?
         for other in merged:
-            for member in self._members.pop(other):
+            members = self._members.pop(other)
+            for member in members:
                 entry = self._entries[member]
                 entry.story_id = story_id
                 self._members.add(story_id, member)
                 changed.append(IndexedPage(member, story_id, entry.facts, entry.aliases))
             self._canonical.pop(other, None)
+            moved.append((members, self._offsite_pages[other] > 0))
             self._offsite_pages[story_id] += self._offsite_pages.pop(other, 0)
         if facts.source_url and citations.cited is None:
             # Its source may come later: it is then verified against this page first.
@@ -322,10 +325,7 @@ class StoryIndex:
                 self._citer_paragraphs.popitem(last=False)
         entry = self._insert(url, story_id, facts, aliases,
                              previous.order if previous else None)
-        if merged or found_elsewhere != (self._offsite_pages[story_id] > 0):
-            self._mark_copying(story_id, self._members.of(story_id))
-        else:
-            self._mark_copying(story_id, [url])
+        self._mark_copying(story_id, self._pages_to_mark(story_id, url, found_elsewhere, moved))
         self._bands.add(entry.number, keys.stored)
         self._remember(url, probe)
         canonical = self._canonical_of(story_id)
@@ -619,6 +619,22 @@ class StoryIndex:
             if copying != entry.copying:
                 entry.copying = copying
                 self._site_copying[_site_of_key(entry.key)] += 1 if copying else -1
+
+    def _pages_to_mark(self, story_id: str, url: str, found_elsewhere: bool,
+                       moved: list[tuple[list[str], bool]]) -> list[str]:
+        """The pages of a story just added to whose copying mark may have changed: the new
+        page, and the pages of each part (the story as it was, each story merged into it)
+        whose text was found elsewhere before and now is not, or the reverse (rare: marking
+        every page at every addition would cost a hot story's size each time)."""
+        now = self._offsite_pages[story_id] > 0
+        pages = [url]
+        for members, elsewhere in moved:
+            if elsewhere != now:
+                pages.extend(members)
+        if found_elsewhere != now:
+            merged_in = {m for members, _ in moved for m in members}
+            pages.extend(m for m in self._members.of(story_id) if m != url and m not in merged_in)
+        return pages
 
     def _aggregators(self) -> set[str]:
         return {site for site in self._crawled_sites if self._is_aggregator_site(site)}
