@@ -443,3 +443,26 @@ def test_a_site_whose_pages_copy_text_found_elsewhere_is_an_aggregator() -> None
     for name, text in texts.items():
         index.add(f"http://herald.test/{name}", text, PageFacts(published="2024-01-01"))
     assert not index.is_aggregator("http://herald.test/bridge")
+
+
+@pytest.mark.parametrize("excerpt_first", [True, False])
+def test_pages_merged_into_a_story_found_elsewhere_count_as_copies(excerpt_first: bool) -> None:
+    # agg.test's excerpt of the bridge story stands alone until another site's full copy
+    # links it with the original's tail, fetched from the outlet: then the excerpt too
+    # copies what was found elsewhere, and so do two of agg.test's four pages.
+    paragraphs = BRIDGE.split("\n")
+    bridge = [("http://agg.test/bridge-excerpt", "\n".join(paragraphs[:2]), True),
+              ("http://herald.test/bridge", "\n".join(paragraphs[1:]), False)]
+    pages = [*(bridge if excerpt_first else bridge[::-1]),
+             ("http://agg.test/museum", MUSEUM, True),
+             ("http://museum.test/story", MUSEUM, False),
+             ("http://agg.test/budget", HERALD, True),
+             ("http://agg.test/tribune", TRIBUNE, True)]
+    index = StoryIndex(DedupOptions())
+    for url, text, crawled in pages:
+        index.add(url, text, PageFacts(on_crawled_site=crawled))
+    assert index.story_of("http://agg.test/bridge-excerpt") != index.story_of("http://herald.test/bridge")
+    assert not index.is_aggregator("http://agg.test/budget")  # one of four pages copies
+    index.add("http://mirror.test/bridge", BRIDGE)
+    assert index.story_of("http://agg.test/bridge-excerpt") == index.story_of("http://herald.test/bridge")
+    assert index.is_aggregator("http://agg.test/budget")
