@@ -211,16 +211,18 @@ def _is_attribution_line(line: str) -> bool:
     lead-in alone ("Source:", "Continue reading →") or followed by a name."""
     if ATTRIBUTION_LINK_TEXT.match(line):
         return True
-    lead_in = _ATTRIBUTION_LEAD.match(line)
-    if lead_in is None:
-        return False
-    return not any(c.isalpha() for c in lead_in.group("name")) or _names_follow(lead_in)
+    return _alone_or_named(_ATTRIBUTION_LEAD.match(line))
 
 
 def _is_credit(line: str) -> bool:
-    credit = _CREDIT.match(line)
-    return credit is not None and (not any(c.isalpha() for c in credit.group("name"))
-                                   or _names_follow(credit))
+    return _alone_or_named(_CREDIT.match(line))
+
+
+def _alone_or_named(lead_in: re.Match[str] | None) -> bool:
+    """True when a lead-in matched and nothing but punctuation, or a name, follows it."""
+    if lead_in is None:
+        return False
+    return not any(c.isalpha() for c in lead_in.group("name")) or _names_follow(lead_in)
 
 
 def _names_an_outlet(published: re.Match[str] | None) -> bool:

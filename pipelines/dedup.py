@@ -487,10 +487,8 @@ class StoryIndex:
         if overlap >= self.options.min_overlap and jaccard >= self.options.full_copy_jaccard:
             return overlap
         lead_share = overlap_count(longer.lead, shorter.shingles) / max(longer.lead.size, 1)
-        if overlap < self.options.min_overlap and not (
-                overlap >= _INSERTED_MIN_OVERLAP and lead_share >= _WHOLE_LEAD) and not (
-                overlap >= OPENING_MIN_OVERLAP
-                and _opening_share(longer, shorter, shared) >= OPENING_SHARE):
+        if overlap < self.options.min_overlap and not _copy_with_own_lines(
+                overlap, lead_share, longer, shorter, shared):
             return None
         if jaccard < self.options.full_copy_jaccard and lead_share < self.options.min_lead_share:
             # A partial copy keeps the original's lead; an article that quotes another
@@ -692,6 +690,15 @@ def _mostly_paragraphs_of(paragraphs: Sequence[Hashes], other: _Text) -> bool:
             found += paragraph.size
             found_paragraphs += 1
     return found_paragraphs >= 2 and found > total / 2
+
+
+def _copy_with_own_lines(overlap: float, lead_share: float, longer: _Text, shorter: _Text,
+                         shared: int) -> bool:
+    """A copy below the overlap bar that carries lines of its own: inserted after the other's
+    whole lead (an editor's note), or around the other's opening, copied in one run."""
+    if overlap >= _INSERTED_MIN_OVERLAP and lead_share >= _WHOLE_LEAD:
+        return True
+    return overlap >= OPENING_MIN_OVERLAP and _opening_share(longer, shorter, shared) >= OPENING_SHARE
 
 
 def _opening_share(longer: _Text, shorter: _Text, shared: int) -> float:

@@ -479,9 +479,7 @@ def _stands_as_attribution(holder: lxml.html.HtmlElement,
                            blocks: dict[lxml.html.HtmlElement | None, tuple[bool, int]]) -> bool:
     """False for a link in a figure or caption, or in the middle of a long paragraph.
     `blocks` caches, per block, whether it is in a caption and its words."""
-    block = holder.getparent()
-    while block is not None and block.tag not in _BLOCK_TAGS:
-        block = block.getparent()
+    block = _block_of(holder)
     if block not in blocks:
         # A caption wraps its picture closely: the block and two levels up, not a page
         # wrapper that happens to carry "caption" in a class name.
@@ -537,6 +535,14 @@ def _leads_in(parent: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, str]
     return leads
 
 
+def _block_of(holder: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The nearest block element around a link's line."""
+    block = holder.getparent()
+    while block is not None and block.tag not in _BLOCK_TAGS:
+        block = block.getparent()
+    return block
+
+
 def _label_before(holder: lxml.html.HtmlElement,
                   labels: dict[lxml.html.HtmlElement, tuple[int, str]]) -> str:
     """The label of a link that is all of its block: the short block just before that one
@@ -544,9 +550,7 @@ def _label_before(holder: lxml.html.HtmlElement,
     source boxes lay out a label and its value. Empty when the block holds more than the
     link, or is one item of a list (a heading over a list labels the list). `labels`
     caches, per block, its words and the label before it."""
-    block = holder.getparent()
-    while block is not None and block.tag not in _BLOCK_TAGS:
-        block = block.getparent()
+    block = _block_of(holder)
     if block is None or block.tag == "li":
         return ""
     if block not in labels:
