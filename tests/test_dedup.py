@@ -406,6 +406,27 @@ def test_partial_copy_carrying_other_lines_joins_the_original(original_first: bo
 
 
 @pytest.mark.parametrize("original_first", [True, False])
+def test_an_excerpt_naming_its_source_joins_it_whatever_else_the_page_carries(
+        original_first: bool) -> None:
+    # The original's opening in one run, then more lines of the aggregator's own than the
+    # excerpt (teasers of its other stories the cleanup kept): named as the source, the
+    # opening is enough; unnamed, such a page may be another story quoting this one's lead.
+    paragraphs = BRIDGE.split("\n")
+    copy = "\n".join([*paragraphs[:2], *MUSEUM.split("\n")[:3]])
+    original = "http://herald.test/bridge"
+    pages = [(original, BRIDGE, PageFacts()),
+             ("http://agg.test/bridge-excerpt", copy, PageFacts(source_url=original))]
+    index = StoryIndex(DedupOptions())
+    for url, text, facts in pages if original_first else pages[::-1]:
+        index.add(url, text, facts)
+    assert index.story_of("http://agg.test/bridge-excerpt") == index.story_of(original)
+    unnamed = StoryIndex(DedupOptions())
+    unnamed.add(original, BRIDGE)
+    unnamed.add("http://agg.test/bridge-excerpt", copy)
+    assert unnamed.story_of("http://agg.test/bridge-excerpt") != unnamed.story_of(original)
+
+
+@pytest.mark.parametrize("original_first", [True, False])
 def test_a_short_copy_with_a_note_after_the_lead_joins_in_either_order(original_first: bool) -> None:
     # The note shifts the copy's windows against the original's: the original's opening,
     # where copies start, is indexed at every half window so the copy finds it either way.
