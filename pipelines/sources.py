@@ -62,14 +62,17 @@ class PageMarkup:
 
 # Link text that is itself an attribution (shared with boilerplate's text cleanup, which
 # drops such a line): the word for where the text came from, with at most a verb and a
-# noun that say "link" ("Original Article", "Source", "Source link",
-# "View original", "Go to source", "Full story", "Quelle"), in the languages we support.
+# noun that say "link", and where ("Original Article", "Source", "Source link", "View
+# original", "Go to source", "Full story", "Read the full article here", "Read the original
+# story on The Courier", "Quelle"), in the languages we support.
 ATTRIBUTION_LINK_TEXT = re.compile(
     r"^\W*((view|see|visit|open|go\s+to|read|link\s+to)\s+)?(the\s+)?"
     r"((original|source|quelle|originalartikel|fuente|fonte|originale|bron)"
     r"(\s+(article|story|post|report|link|page|text|here|artikel|art[íi]culo|articolo))?"
-    r"|full\s+(article|story|report|text))\W*$"
-    r"|^\W*continue\s+reading\s+at\b.*$",
+    r"|full\s+(article|story|report|text))"
+    r"(\s+(here|(on|at|from|in)\s+(the\s+)?((?-i:[A-Z0-9])\S*(\s+(?-i:[A-Z0-9&])\S*){0,5}"
+    r"|[\w-]+(\.[\w-]+)+)))?\W*$"
+    r"|^\W*continue\s+reading\s+(at|on)\b.*$",
     re.IGNORECASE,
 )
 # Words that introduce an attribution, in the languages we support: read by the source
@@ -81,6 +84,8 @@ ATTRIBUTION_LEAD_INS = (
     r"|read\s+more\s+at|(continue|keep|read)\s+reading(\s+(at|on))?(\s+the)?"
     r"(\s+(original|full))?(\s+(article|story|report|post))?(\s+(at|on|from))?"
     r"|(read|see)\s+(the\s+)?(original|full)\s+(article|story|report)(\s+(at|on|from))?"
+    r"|((this|the)\s+(article|story|post|piece|report)\s+)?appeared\s+(in|on|at)"
+    r"|h/t|hat\s+tip(\s+to)?|(content|article|story)\s+(provided|supplied)\s+by"
     r"|original\s+(article|story|report|post)(\s+(at|on|from))?"
     r"|credit|courtesy(\s+of)?|copied\s+from"
     r"|(re(published|printed|produced|posted)|syndicated|cross-?posted)"
@@ -97,6 +102,9 @@ _SOURCE_NAMES = frozenset({"original-source", "syndication-source", "isbasedon",
 _DUBLIN_CORE_SOURCE = "source"
 _DUBLIN_CORE_PREFIX = re.compile(r"^(dc|dcterms|dct)[.:]$|purl\.org/dc/(terms|elements/1\.1)/$")
 _NAME_PARTS = re.compile(r"^(?P<prefix>.*?)(?P<local>[^.:/#]+)$")
+# A post's own permalink (rel=bookmark) that leads to another site: how feed-syndication
+# plugins (FeedWordPress, WP RSS Aggregator) link a copied post's title to its original.
+_PERMALINK = "bookmark"
 _DECLARING_ATTRIBUTES = {"meta": ("name", "property", "itemprop"),
                          "link": ("rel", "property", "itemprop"),
                          "a": ("rel", "property", "itemprop")}
@@ -169,7 +177,8 @@ def _declared_sources(elements: Iterable[lxml.html.HtmlElement]) -> Iterator[tup
                 parts = _NAME_PARTS.match(name)
                 if parts and (parts["local"] in _SOURCE_NAMES or (
                         parts["local"] == _DUBLIN_CORE_SOURCE
-                        and _DUBLIN_CORE_PREFIX.search(parts["prefix"]))):
+                        and _DUBLIN_CORE_PREFIX.search(parts["prefix"])) or (
+                        element.tag == "a" and name == _PERMALINK)):
                     kind = "meta" if element.tag == "meta" else "markup"
                     yield f"{kind}:{name}", str(value).strip()
 

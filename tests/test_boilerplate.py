@@ -25,6 +25,8 @@ BODY = ["The blaze started at dawn in the old mill on the river.",
     "Reporting by phone, the crews said the mill was lost.",
     "By Saturday, at least 60 homes in the valley had lost power and the number was still growing.",
     "Video Marketing",
+    "Source in the ministry",
+    "Full story in pictures",
 ])
 def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> None:
     for position in (0, 1, len(BODY)):  # at the start, inside, at the end
@@ -43,6 +45,9 @@ def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> Non
     "Read the full story at the Harbor Courier",
     "Source link",  # the words of a source link, read by the source stage too
     "View original ›",
+    "Read the original story on The Harbor Courier",
+    "Continue reading on Metro Ledger",
+    "This article appeared in The Harbor Courier",
     # Every lead-in the source stage reads before a link, followed by a name.
     "Reprinted with permission from The Harbor Courier",
     "Originally published at harborcourier.com",

@@ -34,6 +34,19 @@ def source_of(html: str, url: str = PAGE, redirects: dict[str, str] | None = Non
     # Link words that say where the text came from, with a verb or noun that say "link".
     ('<p><a href="http://wire.test/quake">Source link</a></p>', "link:source link"),
     ('<div class="x"><a href="http://wire.test/quake">View original</a></div>', "link:view original"),
+    # ... and where: a name, a domain, or "here".
+    ('<p><a href="http://wire.test/quake">Read the original story on The Wire</a></p>',
+     "link:read the original story on the wire"),
+    ('<p><a href="http://wire.test/quake">View the full article at wire.test</a></p>',
+     "link:view the full article at wire.test"),
+    ('<p><a href="http://wire.test/quake">Read the full article here</a></p>',
+     "link:read the full article here"),
+    ('<p>This article appeared in <a href="http://wire.test/quake">The Wire</a></p>',
+     "link-after:this article appeared in"),
+    ('<p>H/T <a href="http://wire.test/quake">The Wire</a></p>', "link-after:h/t"),
+    # A feed-syndication plugin's post whose permalink is its original.
+    ('<h1><a rel="bookmark" href="http://wire.test/quake">Quake toll rises</a></h1>',
+     "markup:bookmark"),
     # The lead-in one inline element away from the link.
     ('<p>Source: <strong><a href="http://wire.test/quake">Wire</a></strong></p>',
      "link-after:source"),
@@ -92,6 +105,7 @@ def test_visible_attribution_beats_head_signals_and_is_normalised() -> None:
 
 @pytest.mark.parametrize("body", [
     # Related-articles teasers, share buttons, tags and authors are not sources.
+    '<h2><a rel="bookmark" href="http://aggregator.test/world/other-story/">Other</a></h2>',
     '<div class="related"><h3><a href="http://other.test/story">Another story</a></h3></div>',
     '<p>Share: <a href="https://twitter.com/intent/tweet?url=x">Twitter</a></p>',
     '<p>Tags: <a href="http://aggregator.test/tag/quake">quake</a></p>',
