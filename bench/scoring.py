@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import statistics
 from collections import defaultdict
 from typing import Any
@@ -18,6 +19,30 @@ def _pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
 
 def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
+
+
+ONE_TEXT_CONTAINMENT = 0.7
+
+
+def _merged_story_pairs(by_pred: dict[str, list[str]], truth: dict[str, str],
+                        pages: dict[str, Any]) -> tuple[int, int]:
+    originals = {label["story"]: label["text"] for label in pages.values()
+                 if label["kind"] == "article" and label.get("role") == "original"}
+    merged = set()
+    for members in by_pred.values():
+        merged |= set(itertools.combinations(sorted({truth[u] for u in members}), 2))
+    one_text = sum(_containment(originals.get(a, ""), originals.get(b, "")) >= ONE_TEXT_CONTAINMENT
+                   for a, b in merged)
+    return len(merged), one_text
+
+
+def _containment(a: str, b: str) -> float:
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"\w+", text.lower())
+        return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+    first, second = shingles(a), shingles(b)
+    shorter = min(len(first), len(second))
+    return len(first & second) / shorter if shorter else 0.0
 
 
 def score_crawl(rows: list[dict[str, Any]], labels: dict[str, Any],
@@ -50,6 +75,8 @@ def score_crawl(rows: list[dict[str, Any]], labels: dict[str, Any],
         if mates:
             share = sum(predicted[v] == predicted[url] for v in mates) / len(mates)
             role_recall[pages[url]["role"]].append(share)
+
+    merged_stories, merged_one_text = _merged_story_pairs(by_pred, truth, pages)
 
     same_event = merged_event = 0
     for a, b in itertools.combinations(sorted(articles), 2):
@@ -96,6 +123,11 @@ def score_crawl(rows: list[dict[str, Any]], labels: dict[str, Any],
         "bcubed_f1": round(_f1(b3p, b3r), 4),
         **{f"recall_{role}": round(statistics.fmean(v), 4) for role, v in sorted(role_recall.items())},
         "same_event_false_merge_rate": round(merged_event / same_event, 5) if same_event else 0.0,
+        # Pairs of labelled stories grouped as one, and of them those whose originals' texts
+        # are mostly one text (the shorter's 3-word shingles 70 % in the other): stories no
+        # text comparison can tell apart.
+        "merged_story_pairs": merged_stories,
+        "merged_story_pairs_one_text": merged_one_text,
         "briefs_merged_share": round(briefs_merged / len(briefs), 4) if briefs else 0.0,
         "canonical_url_accuracy": round(statistics.fmean(canonical_ok), 4) if canonical_ok else 0.0,
         "source_url_accuracy": round(statistics.fmean(source_ok), 4) if source_ok else 0.0,
