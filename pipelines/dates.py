@@ -36,14 +36,14 @@ _MONTH_FORMS = [
 # An abbreviation two months share ("jui": juin, juillet) names neither.
 _MONTHS_OF = Counter(form for form, _ in set(_MONTH_FORMS))
 _MONTH_NUMBER = {form: number for form, number in _MONTH_FORMS if _MONTHS_OF[form] == 1}
-_MONTH = "|".join(sorted(map(re.escape, _MONTH_NUMBER), key=len, reverse=True))
+MONTH_NAME = "|".join(sorted(map(re.escape, _MONTH_NUMBER), key=len, reverse=True))
 _YEAR = r"(?:19|20)\d\d"
 # A date as datelines write it: 2025-12-08, 08.12.2025, 12/8/25, Dec. 8, 2025, 8 décembre 2025.
 DATE = re.compile(
     rf"\b(?:(?P<iso_y>{_YEAR})[-/.](?P<iso_m>\d{{1,2}})[-/.](?P<iso_d>\d{{1,2}})"
     rf"|(?P<num_a>\d{{1,2}})(?P<sep>[-/.])(?P<num_b>\d{{1,2}})[-/.](?P<num_y>(?:19|20)?\d\d)"
-    rf"|(?P<name_m>{_MONTH})\.?\s+(?P<name_d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<name_y>{_YEAR})"
-    rf"|(?P<day>\d{{1,2}})\.?\s+(?:de\s+)?(?P<month>{_MONTH})\.?\s+(?:de\s+)?(?P<year>{_YEAR})"
+    rf"|(?P<name_m>{MONTH_NAME})\.?\s+(?P<name_d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<name_y>{_YEAR})"
+    rf"|(?P<day>\d{{1,2}})\.?\s+(?:de\s+)?(?P<month>{MONTH_NAME})\.?\s+(?:de\s+)?(?P<year>{_YEAR})"
     rf")(?!\d)",
     re.IGNORECASE,
 )

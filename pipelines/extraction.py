@@ -11,7 +11,13 @@ from trafilatura.settings import Document, Extractor
 
 from pipelines.boilerplate import clean_text, drop_link_farms, find_embeds, prune_page
 from pipelines.dates import shown_publication_date
-from pipelines.metadata import read_metadata, site_name_from_title
+from pipelines.metadata import (
+    author_name,
+    headline_of,
+    read_metadata,
+    shown_author,
+    site_name_from_title,
+)
 from pipelines.page_evidence import (
     PageStructure,
     headline_surroundings,
@@ -132,14 +138,16 @@ class ArticleExtractor:
             document = bare_extraction(root, url=url, options=self._balanced)
         if not isinstance(document, Document) or not document.text:
             return Rejection("no main text")
-        title = _headline(metadata.headline or document.title)
+        title = _headline(headline_of(
+            metadata.headline or document.title, metadata.shown_headline,
+            (document.sitename, site_name_from_title(root, None)), url))
         text = clean_text(document.text, title)
         if len(text.split()) < self.options.min_words:
             return Rejection("too short")
         extraction = Extraction(
             title=title,
             text=text,
-            author=metadata.author or document.author,
+            author=author_name(metadata.author or document.author) or shown_author(around_headline),
             published=(metadata.published or shown_publication_date(around_headline)
                        or document.date),
             site=_site_name(document.sitename) or _site_name(site_name_from_title(root, title)),

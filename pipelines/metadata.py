@@ -6,13 +6,17 @@ fill only what is missing. A field not found is None, never a guess from boilerp
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from lxml.html import HtmlElement
 
+from crawler.urls import site_of
+from pipelines.dates import MONTH_NAME
 from pipelines.jsonld import jsonld_objects
 
 # schema.org's Article and its subtypes (NewsArticle, BlogPosting, Report, ...), in any case.
@@ -32,6 +36,8 @@ class PageMetadata:
     language: str | None = None
     #: What the page says it is: its og:type and JSON-LD @type values, lower-cased.
     declared_types: frozenset[str] = frozenset()
+    #: The text of the page's <h1>, when it has exactly one: the headline a reader sees.
+    shown_headline: str | None = None
 
 
 def is_article_type(declared: object) -> bool:
@@ -61,7 +67,74 @@ def read_metadata(root: HtmlElement) -> PageMetadata:
         declared_types=frozenset(
             {t.lower() for item in objects for t in _types(item.get("@type"))}
             | ({meta["og:type"].lower()} if meta.get("og:type") else set())),
+        shown_headline=_only_h1(root),
     )
+
+
+def _only_h1(root: HtmlElement) -> str | None:
+    headings = root.findall(".//body//h1")
+    return _text(headings[0].text_content()) if len(headings) == 1 else None
+
+
+def headline_of(title: str | None, shown: str | None, site_names: Iterable[str | None],
+                url: str) -> str | None:
+    """The article's headline from the title its metadata gives (og:title, <title>) and the
+    one it shows (its only <h1>): the shown one when it agrees with the title (half its words
+    are there), since og:title and <title> are written for search and sharing ("Best Movers
+    2026 | Top 19 Companies"); else the title without the site's name ("Headline | Site",
+    "Site - Headline"). Entities escaped twice by the page's CMS ("&amp;#8211;") are read."""
+    if title:
+        title = _without_site_name(html.unescape(title), site_names, url)
+    if shown and title:
+        shown = html.unescape(shown)
+        words = _TITLE_WORDS.findall(shown.casefold())
+        in_title = set(_TITLE_WORDS.findall(title.casefold()))
+        if len(words) >= _SHOWN_HEADLINE_MIN_WORDS and \
+                sum(w in in_title for w in words) >= _SHOWN_HEADLINE_AGREEMENT * len(words):
+            return shown
+    return title
+
+
+_TITLE_WORDS = re.compile(r"\w+")
+_SHOWN_HEADLINE_MIN_WORDS = 3  # fewer: a logo or a section's name ("Our Blog")
+_SHOWN_HEADLINE_AGREEMENT = 0.5
+# Between a headline and the site's name: "Headline | Site", "Site - Headline", "Headline •
+# Site", "Headline :: Site".
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|–•·—~»:-]|::)\s+")
+_SITE_NAME_MAX_WORDS = 5
+_LETTERS_AND_DIGITS = re.compile(r"[\W_]+")
+
+
+def _without_site_name(title: str, site_names: Iterable[str | None], url: str) -> str:
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return title
+    names = {_letters(name) for name in site_names if name}
+    label = _letters(site_of(url).split(".")[0])
+    last, first = separators[-1], separators[0]
+    if _names_the_site(title[last.end():], names, label):
+        return title[:last.start()].strip()
+    if _names_the_site(title[:first.start()], names, label):
+        return title[first.end():].strip()
+    return title
+
+
+def _names_the_site(part: str, names: set[str], label: str) -> bool:
+    """The part of a title is the site's name: a name the page gives its site, or the
+    domain's name ("Tastewise" on tastewise.com, "Google Cloud" on google.com)."""
+    letters = _letters(part)
+    if not letters or len(part.split()) > _SITE_NAME_MAX_WORDS:
+        return False
+    return letters in names or letters == label or (
+        len(label) >= _SITE_LABEL_MIN_LETTERS and label in letters)
+
+
+# A shorter domain name is found inside words by chance ("ap", "bbc" in "abbcd").
+_SITE_LABEL_MIN_LETTERS = 4
+
+
+def _letters(text: str) -> str:
+    return _LETTERS_AND_DIGITS.sub("", text.casefold())
 
 
 def _types(value: Any) -> list[str]:
@@ -125,3 +198,40 @@ def _date(value: Any) -> str | None:
 def _language(root: HtmlElement) -> str | None:
     lang = str(root.get("lang") or "").strip().lower()
     return lang.split("-")[0] if _LANGUAGE.fullmatch(lang) else None
+
+
+# Words that introduce a byline, in the languages we support: "By", "Von", "Par", "Por",
+# "Di", "Door", "Written by", "Posted by", "Author:".
+_BYLINE_LEAD_INS = r"by|von|par|por|di|door|written\s+by|posted\s+by|autor|author"
+_BYLINE_LEAD = re.compile(rf"^\W*(?:{_BYLINE_LEAD_INS})\s*:?\s+", re.IGNORECASE)
+# What a byline's name runs into: "Jane Doe Last updated ...", "Jane Doe December 3, 2025",
+# "Jane Doe Dec. 3". A short month name alone ("May", "June") may be a name's.
+_AFTER_NAME = re.compile(
+    rf"\s+(?:(?:last\s+)?(?:updated|published|posted)\b.*"
+    rf"|(?:{MONTH_NAME})\.?\s+\d.*|(?i:january|february|august|september|october|november"
+    rf"|december)\b.*)$", re.IGNORECASE)
+_ONLY_A_DATE = re.compile(rf"^(?:{MONTH_NAME}|\d|\W)*$", re.IGNORECASE)
+
+
+def author_name(value: str | None) -> str | None:
+    """An author field as a name: without a byline's lead-in ("By", "Author"), quotes, the
+    date a template ran into it, or entities escaped twice; None when only a date is left."""
+    if not value:
+        return None
+    name = html.unescape(value).strip().strip('"“”')
+    name = _BYLINE_LEAD.sub("", name).lstrip(",;:|-–— ")
+    name = _AFTER_NAME.sub("", name).strip()
+    return None if _ONLY_A_DATE.fullmatch(name) else name
+
+
+# A byline shown by the headline: its lead-in in any case, then two to five words on its
+# line that start with a capital (or a name's particle): "By Jane Doe", "Von Anna Müller".
+_SHOWN_BYLINE = re.compile(
+    rf"(?i:\b(?:{_BYLINE_LEAD_INS}))[^\S\n]*:?[^\S\n]+"
+    r"(?P<name>[A-Z][\w'’.-]*(?:[^\S\n]+(?:[A-Z][\w'’.-]*|van|von|de|der|da|del|la|le)){1,4})")
+
+
+def shown_author(around_headline: str) -> str | None:
+    """The author a byline by the headline names, for pages whose metadata names none."""
+    match = _SHOWN_BYLINE.search(around_headline)
+    return author_name(match.group("name")) if match else None

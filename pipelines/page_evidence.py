@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 # Elements whose words are not the page's prose: code, navigation and chrome, links.
@@ -95,7 +96,8 @@ _AFTER_TITLE_CHARS = 500
 
 def headline_surroundings(root: HtmlElement) -> str:
     """The text just before and after the page's first <h1>, where articles put their date
-    and byline; "" when the page has no h1."""
+    and byline, a line per block ("By Jane Doe" and the paragraph after it do not run
+    together); "" when the page has no h1."""
     headline = next(root.iter("h1"), None)
     if headline is None:
         return ""
@@ -105,8 +107,33 @@ def headline_surroundings(root: HtmlElement) -> str:
         if parent is None or parent.tag in ("body", "html"):
             break
         block = parent
-    text = " ".join(block.text_content().split())
+    text = _lines_of(block)
     at = text.find(title) if title else -1
     if at < 0:
         return text[:_AFTER_TITLE_CHARS]
     return text[max(0, at - _BEFORE_TITLE_CHARS): at + len(title) + _AFTER_TITLE_CHARS]
+
+
+# Elements that start a line of text.
+_LINE_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 ul ol li dl dt dd br hr header footer section article aside nav "
+    "main figure figcaption blockquote address table tr td th pre form".split())
+
+
+def _lines_of(element: HtmlElement) -> str:
+    """The element's text, a line per block, spaces within a line collapsed."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        is_element = isinstance(node.tag, str)
+        if event == "start":
+            if node.tag in _LINE_TAGS:
+                parts.append("\n")
+            if is_element:
+                parts.append(node.text or "")
+        else:
+            if node.tag in _LINE_TAGS:
+                parts.append("\n")
+            if node is not element:
+                parts.append(node.tail or "")
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)

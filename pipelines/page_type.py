@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from crawler.urls import site_of
 from pipelines.dates import DATE
-from pipelines.metadata import PageMetadata, is_article_type
+from pipelines.metadata import PageMetadata, is_article_type, shown_author
 from pipelines.page_evidence import PageStructure
 
 MODEL_FILE = Path(__file__).with_name("page_type_model.json")
@@ -50,9 +50,6 @@ _URL_WORD_PATTERNS = {
 }
 _URL_DATE = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-]|$)|/(19|20)\d\d(0[1-9]|1[0-2])\d\d/")
 _SLUG_WORD = re.compile(r"[^\W\d_]{2,}")
-# A byline: "By Jane Doe", "Von ...", "Par ...", "Por ...", "Di ...", "Door ...".
-_BYLINE = re.compile(
-    r"\b(by|von|par|por|di|door|written by|posted by|autor|author)\s*:?\s+\w", re.IGNORECASE)
 _SENTENCE_END = ('.', '!', '?', '"', '”', '»', ':')
 
 
@@ -153,7 +150,7 @@ def page_features(signs: PageSigns) -> dict[str, float]:
         "dated": float(signs.dated),
         "declared_date": float(signs.metadata.published is not None),
         "date_by_headline": float(bool(DATE.search(signs.around_headline))),
-        "byline_by_headline": float(bool(_BYLINE.search(signs.around_headline))),
+        "byline_by_headline": float(shown_author(signs.around_headline) is not None),
         "heading_density": min(s.headings / (words / 100), 10) / 10 if words else 1.0,
         "signed": float(signs.signed),
         "url_date": float(bool(_URL_DATE.search(path))),

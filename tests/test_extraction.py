@@ -70,7 +70,8 @@ def test_structured_data_comes_first(extractor: ArticleExtractor) -> None:
 
 def test_fields_not_on_the_page_are_null(extractor: ArticleExtractor) -> None:
     result = extract(extractor, "visible-date.html")
-    assert (result.author, result.modified, result.description, result.image) == (None,) * 4
+    assert (result.modified, result.description, result.image) == (None,) * 3
+    assert result.author == "Jonas Berg"  # shown in the byline, not in the metadata
 
 
 def test_embedded_posts_are_listed_and_optionally_kept_out_of_text(extractor: ArticleExtractor) -> None:
@@ -217,3 +218,50 @@ def test_an_article_inside_an_unclosed_header_is_kept(extractor: ArticleExtracto
     result = extractor.extract(html, "http://news.test/2026/03/03/dam-spillway-opened-as-river-rises/")
     assert isinstance(result, Extraction), result
     assert "Residents of four villages" in result.text
+
+
+@pytest.mark.parametrize(("og_title", "h1", "headline"), [
+    # The title written for sharing, with the site's name, against the headline shown.
+    ("Dam spillway opened after record rain | Lakeside Tribune", "Dam spillway opened after record rain",
+     "Dam spillway opened after record rain"),
+    ("Spillway opened after record rain | Five things to know", "Dam spillway opened after record rain",
+     "Dam spillway opened after record rain"),
+    # No headline shown that agrees: the title, without the site's name (by the name the
+    # site gives itself, or by its domain), its entities read once more.
+    ("Lakeside Tribune - Dam spillway opened", "Weather", "Dam spillway opened"),
+    ("Dam spillway opened &amp;#8211; valley on alert • LAKESIDETRIBUNE", "Our newsroom blog",
+     "Dam spillway opened – valley on alert"),
+    # A dash inside a headline is not a site's name.
+    ("Covid-19 - what the valley needs to know", "Newsroom",
+     "Covid-19 - what the valley needs to know"),
+])
+def test_the_headline_is_the_one_shown_or_the_title_without_the_site(
+        extractor: ArticleExtractor, og_title: str, h1: str, headline: str) -> None:
+    html = (f"<html><head><meta property='og:title' content='{og_title}'>"
+            "<meta property='og:site_name' content='Lakeside Tribune'></head><body>"
+            f"<article><h1>{h1}</h1>{_DAM_STORY}</article></body></html>")
+    result = extractor.extract(html, "http://lakesidetribune.test/2026/03/dam/")
+    assert isinstance(result, Extraction), result
+    assert result.title == headline
+
+
+@pytest.mark.parametrize(("meta_author", "byline", "author"), [
+    # An author field as templates fill it: a lead-in, a date run into it, entities
+    # escaped twice; a date alone is no author.
+    ("By Ana Ruiz", "", "Ana Ruiz"),
+    ("Ana Ruiz Last updated December 9, 2025", "", "Ana Ruiz"),
+    ("Sam O&amp;#39;Brien", "", "Sam O'Brien"),
+    ("Dec", "", None),
+    # No author in the metadata: the byline by the headline, not a sentence of the story.
+    (None, "<p class='meta'>By Ana Ruiz · Dec. 9, 2025</p>", "Ana Ruiz"),
+    (None, "<p class='meta'>Von Anna Müller</p>", "Anna Müller"),
+    (None, "<p>By Monday, the spillway was open.</p>", None),
+])
+def test_the_author_is_a_name(extractor: ArticleExtractor, meta_author: str | None, byline: str,
+                              author: str | None) -> None:
+    head = f"<meta name='author' content='{meta_author}'>" if meta_author else ""
+    html = (f"<html><head>{head}</head><body><article><h1>Dam spillway opened</h1>{byline}"
+            f"{_DAM_STORY}</article></body></html>")
+    result = extractor.extract(html, "http://news.test/2026/03/dam/")
+    assert isinstance(result, Extraction), result
+    assert result.author == author
