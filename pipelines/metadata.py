@@ -203,24 +203,29 @@ def _language(root: HtmlElement) -> str | None:
 # Words that introduce a byline, in the languages we support: "By", "Von", "Par", "Por",
 # "Di", "Door", "Written by", "Posted by", "Author:".
 _BYLINE_LEAD_INS = r"by|von|par|por|di|door|written\s+by|posted\s+by|autor|author"
-_BYLINE_LEAD = re.compile(rf"^\W*(?:{_BYLINE_LEAD_INS})\s*:?\s+", re.IGNORECASE)
+_BYLINE_LEAD = re.compile(rf"^\W*(?:{_BYLINE_LEAD_INS})\s*:?(?:\s+|$)", re.IGNORECASE)
 # What a byline's name runs into: "Jane Doe Last updated ...", "Jane Doe December 3, 2025",
-# "Jane Doe Dec. 3". A short month name alone ("May", "June") may be a name's.
+# "Jane Doe Dec. 3", "Jane Doe Staff Writer". A month's name alone may be a name's ("May",
+# "June"), not its abbreviation ("Dec").
 _AFTER_NAME = re.compile(
-    rf"\s+(?:(?:last\s+)?(?:updated|published|posted)\b.*"
-    rf"|(?:{MONTH_NAME})\.?\s+\d.*|(?i:january|february|august|september|october|november"
-    rf"|december)\b.*)$", re.IGNORECASE)
+    rf"(?:^|\s+)(?:(?:last\s+)?(?:updated|published|posted)\b.*"
+    rf"|(?:{MONTH_NAME})\.?\s+\d.*|(?:january|february|august|september|october|november"
+    rf"|december|jan|feb|aug|sept?|oct|nov|dec)\b\.?(?:\s.*)?"
+    rf"|(?:(?:senior|staff|contributing|tech|lead|chief|managing|deputy|associate|guest)\s+)*"
+    rf"(?:writer|reporter|editor|correspondent|contributor|columnist|founder|journalist)s?\b.*"
+    rf")$", re.IGNORECASE)
 _ONLY_A_DATE = re.compile(rf"^(?:{MONTH_NAME}|\d|\W)*$", re.IGNORECASE)
 
 
 def author_name(value: str | None) -> str | None:
     """An author field as a name: without a byline's lead-in ("By", "Author"), quotes, the
-    date a template ran into it, or entities escaped twice; None when only a date is left."""
+    date or the role a template ran into it, or entities escaped twice; None when no name is
+    left ("Written by", "Updated March")."""
     if not value:
         return None
     name = html.unescape(value).strip().strip('"“”')
     name = _BYLINE_LEAD.sub("", name).lstrip(",;:|-–— ")
-    name = _AFTER_NAME.sub("", name).strip()
+    name = _AFTER_NAME.sub("", name).rstrip(",;:|-–— ")
     return None if _ONLY_A_DATE.fullmatch(name) else name
 
 

@@ -252,6 +252,9 @@ def test_the_headline_is_the_one_shown_or_the_title_without_the_site(
     ("Ana Ruiz Last updated December 9, 2025", "", "Ana Ruiz"),
     ("Sam O&amp;#39;Brien", "", "Sam O'Brien"),
     ("Dec", "", None),
+    ("Written by", "", None),
+    ("Jane Doe, Staff Writer", "", "Jane Doe"),
+    ("Theresa May", "", "Theresa May"),
     # No author in the metadata: the byline by the headline, not a sentence of the story.
     (None, "<p class='meta'>By Ana Ruiz · Dec. 9, 2025</p>", "Ana Ruiz"),
     (None, "<p class='meta'>Von Anna Müller</p>", "Anna Müller"),
