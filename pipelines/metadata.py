@@ -1,7 +1,10 @@
-"""An article's metadata from the page's own structured data (JSON-LD, meta tags).
+"""An article's metadata: what the page's structured data (JSON-LD, meta tags) states, and
+how a headline and an author are read from what the page shows.
 
 Structured data comes first because it is what the publisher states; trafilatura's guesses
-fill only what is missing. A field not found is None, never a guess from boilerplate.
+fill only what is missing. A field not found is None, never a guess from boilerplate: a
+headline is the title without the site's name, or the page's <h1> when the two agree; an
+author is a name, from the metadata or from a byline by the headline.
 """
 
 from __future__ import annotations

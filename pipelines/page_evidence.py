@@ -107,7 +107,7 @@ def headline_surroundings(root: HtmlElement) -> str:
         if parent is None or parent.tag in ("body", "html"):
             break
         block = parent
-    text = _lines_of(block)
+    text = _lines_of(block, headline)
     at = text.find(title) if title else -1
     if at < 0:
         return text[:_AFTER_TITLE_CHARS]
@@ -120,20 +120,32 @@ _LINE_TAGS = frozenset(
     "main figure figcaption blockquote address table tr td th pre form".split())
 
 
-def _lines_of(element: HtmlElement) -> str:
-    """The element's text, a line per block, spaces within a line collapsed."""
+def _lines_of(block: HtmlElement, headline: HtmlElement) -> str:
+    """The block's text, a line per block element, spaces within a line collapsed; read up
+    to a little more than _AFTER_TITLE_CHARS past the headline (a page may put its whole
+    body in the headline's block)."""
     parts: list[str] = []
-    for event, node in etree.iterwalk(element, events=("start", "end")):
-        is_element = isinstance(node.tag, str)
+    after: int | None = None  # characters read since the headline ended
+    for event, node in etree.iterwalk(block, events=("start", "end")):
         if event == "start":
             if node.tag in _LINE_TAGS:
                 parts.append("\n")
-            if is_element:
+            if isinstance(node.tag, str):
                 parts.append(node.text or "")
         else:
             if node.tag in _LINE_TAGS:
                 parts.append("\n")
-            if node is not element:
+            if node is not block:
                 parts.append(node.tail or "")
+            if node is headline:
+                after = 0
+        if after is not None:
+            after += len(parts[-1])
+            if after > _AFTER_TITLE_CHARS * _RAW_CHARS_PER_CHAR:
+                break
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+# Raw text holds whitespace that collapses: this many raw characters per one kept.
+_RAW_CHARS_PER_CHAR = 4

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from scoring import score_crawl  # noqa: E402
+from scoring import score_crawl
 
 BRIDGE = ("The old harbor bridge will close for repairs on Monday, the city said, and traffic "
           "will be sent over the river road for most of the summer while crews replace cables.")
