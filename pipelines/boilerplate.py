@@ -308,9 +308,19 @@ def _sibling_holds_prose(element: HtmlElement,
     if parent is None:
         return False
     if parent not in prose_classes:  # each parent's children are read once: linear
-        prose_classes[parent] = {str(child.get("class") or "") for child in parent
+        prose_classes[parent] = {_kind_of(child) for child in parent
                                  if isinstance(child.tag, str) and _holds_prose(child)}
-    return str(element.get("class") or "") in prose_classes[parent]
+    return _kind_of(element) in prose_classes[parent]
+
+
+def _kind_of(element: HtmlElement) -> str:
+    """An element's class names without the ones that number it: page builders give each
+    block an id of its own among its kind's names ("elementor-element-7e8c3baa")."""
+    return " ".join(sorted(name for name in str(element.get("class") or "").split()
+                           if not _NUMBERED_NAME.search(name)))
+
+
+_NUMBERED_NAME = re.compile(r"\d")
 
 
 def _holds_prose(element: HtmlElement) -> bool:

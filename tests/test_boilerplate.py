@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
-from pipelines.boilerplate import clean_text
+from pipelines.boilerplate import clean_text, prune_page
 
 BODY = ["The blaze started at dawn in the old mill on the river.",
         "Firefighters from three towns fought it through the morning.",
@@ -75,3 +76,23 @@ def test_a_published_elsewhere_sentence_is_removed_at_the_edges_only() -> None:
     assert clean_text("\n".join([note, *BODY])).splitlines() == BODY
     middle = [*BODY, note, *BODY]
     assert clean_text("\n".join(middle)).splitlines() == middle
+
+
+def test_page_builder_blocks_numbered_apart_are_kept_like_their_kind() -> None:
+    # Each block carries an id of its own among its kind's class names: one block of the
+    # kind holding prose keeps its short siblings; the share bar, of another kind, goes.
+    def widget(number: str, kind: str, body: str) -> str:
+        return (f'<div class="elementor-element elementor-element-{number} elementor-widget '
+                f'elementor-widget-{kind}"><div class="elementor-widget-container">{body}</div></div>')
+    long_paragraph = "<p>" + "The mill's new owners plan to restore the wheel and the weir. " * 5 + "</p>"
+    html = ("<html><body><main>"
+            + widget("7e8c3baa", "text-editor", long_paragraph * 2)
+            + widget("3e6fdcc6", "text-editor", "<p>Short tip: check the weir before spring.</p>")
+            + widget("61f3c70", "text-editor", "<p>Another short tip about the old wheel.</p>")
+            + widget("b42c36a", "share-buttons", '<a href="/s/fb">Share on Facebook</a>')
+            + "</main></body></html>")
+    root = lxml.html.document_fromstring(html)
+    prune_page(root, "http://mill.test/blog/restoring-the-mill/")
+    text = root.text_content()
+    assert "Short tip: check the weir" in text and "Another short tip" in text
+    assert "Share on Facebook" not in text
