@@ -123,10 +123,14 @@ _LINE_TAGS = frozenset(
 def _lines_of(block: HtmlElement, headline: HtmlElement) -> str:
     """The block's text, a line per block element, spaces within a line collapsed; read up
     to a little more than _AFTER_TITLE_CHARS past the headline (a page may put its whole
-    body in the headline's block)."""
+    body in the headline's block). A block with more than _ELEMENTS_READ elements before
+    the headline (a page wrapper, or a hostile page) is read at once, its blocks run
+    together: walking it element by element would cost a page's worth of Python work."""
     parts: list[str] = []
     after: int | None = None  # characters read since the headline ended
-    for event, node in etree.iterwalk(block, events=("start", "end")):
+    for number, (event, node) in enumerate(etree.iterwalk(block, events=("start", "end"))):
+        if after is None and number > 2 * _ELEMENTS_READ:
+            return " ".join(block.text_content().split())
         if event == "start":
             if node.tag in _LINE_TAGS:
                 parts.append("\n")
@@ -147,5 +151,6 @@ def _lines_of(block: HtmlElement, headline: HtmlElement) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_ELEMENTS_READ = 2000
 # Raw text holds whitespace that collapses: this many raw characters per one kept.
 _RAW_CHARS_PER_CHAR = 4
