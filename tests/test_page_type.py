@@ -86,18 +86,28 @@ def test_the_shipped_model_reads_the_features_the_code_computes(extractor: Artic
         page("article.html"), "http://harbourgazette.test/local/2026/03/14/council-approves")
     assert isinstance(reading, Reading)
     assert model["features"] == list(page_features(reading.signs))
-    assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(model["features"])
+    assert all(max(tree["feature"]) < len(model["features"]) for tree in model["trees"])
     assert 0 < model["threshold"] < 1
 
 
-def test_the_trainer_fits_a_separable_problem() -> None:
-    from train_page_type import fit, predict
+def test_the_exported_trees_score_pages_as_the_trained_model() -> None:
+    """The trainer fits with scikit-learn; Copydesk walks the exported trees without it. Both
+    must give every page the same score, and the features' shares must add up to it."""
+    from train_page_type import export, fit, predict
     rng = np.random.default_rng(7)
     x = rng.normal(size=(400, 3))
-    y = (x[:, 0] - 2 * x[:, 2] > 0).astype(float)
-    model = fit(x, y, np.ones(len(y)))
-    assert ((predict(model, x) >= 0.5) == y).mean() > 0.97
-    assert model[0][0] > 0 > model[0][2]  # the signs of the true weights
+    y = ((x[:, 0] - 2 * x[:, 2] > 0) & (x[:, 1] > -1)).astype(float)  # an interaction
+    trained = fit(x, y, np.ones(len(y)))
+    model = PageTypeModel({"features": ["a", "b", "c"], "threshold": 0.5, **export(trained, x)})
+    for row, expected in zip(x.tolist(), predict(trained, x)):
+        features = dict(zip("abc", row))
+        assert model.judge(features).probability == pytest.approx(expected, abs=1e-3)
+        log_odds, moved = model.log_odds(features)
+        roots = sum(tree["value"][0] for tree in model.trees)
+        assert model.bias + roots + sum(moved) == pytest.approx(log_odds)
+    assert ((predict(trained, x) >= 0.5) == y).mean() > 0.97
+    # A page far on the "no" side of c is a non-article because of c.
+    assert model.judge({"a": 0.0, "b": 0.0, "c": 3.0}).evidence[0].startswith("c=")
 
 
 @pytest.mark.parametrize(("url", "fixed"), [
