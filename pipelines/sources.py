@@ -64,21 +64,26 @@ class PageMarkup:
 # drops such a line): the word for where the text came from, with at most a verb and a
 # noun that say "link", and where ("Original Article", "Source", "Source link", "View
 # original", "Go to source", "Full story", "Read the full article here", "Read the original
-# story on The Courier", "Quelle"), in the languages we support.
+# story on The Courier", "Quelle"), in the languages we support; the Romance languages put
+# the noun first ("Lire l'article original", "Ver artículo original", "Leia o artigo
+# original").
 ATTRIBUTION_LINK_TEXT = re.compile(
-    r"^\W*((view|see|visit|open|go\s+to|read|link\s+to)\s+)?(the\s+)?"
-    r"((original|source|quelle|originalartikel|fuente|fonte|originale|bron)"
-    r"(\s+(article|story|post|report|link|page|text|here|artikel|art[íi]culo|articolo))?"
+    r"^\W*((view|see|visit|open|go\s+to|read|link\s+to|zum|lees\s+het)\s+)?(the\s+)?"
+    r"((original|source|quelle|originalartikel|originalbeitrag|fuente|fonte|originale|bron"
+    r"|origineel|originele)"
+    r"(\s+(article|story|post|report|link|page|text|here|artikel|art[íi]culo|articolo|bericht))?"
     r"|full\s+(article|story|report|text))"
     r"(\s+(here|(on|at|from|in)\s+(the\s+)?((?-i:[A-Z0-9])\S*(\s+(?-i:[A-Z0-9&])\S*){0,5}"
     r"|[\w-]+(\.[\w-]+)+)))?\W*$"
-    r"|^\W*continue\s+reading\s+(at|on)\b.*$",
+    r"|^\W*continue\s+reading\s+(at|on)\b.*$"
+    r"|^\W*((lire|voir|leer|ver|leggi|leia|ler)\s+)?(l['’]|le\s+|el\s+|la\s+|o\s+|a\s+)?"
+    r"(article|art[íi]culo|articolo|artigo|noticia|not[íi]cia|notizia)\s+(original|originale)\W*$",
     re.IGNORECASE,
 )
 # Words that introduce an attribution, in the languages we support: read by the source
-# stage right before a link ("via <a>", "Source: <a>"), and by text cleanup at the start of
-# a line, which drops the line when nothing but a name follows ("via Valley Tribune", not
-# "Via Rail cancelled...").
+# stage right before a link ("via <a>", "Source: <a>", "Publicado originalmente en <a>"), and
+# by text cleanup at the start of a line, which drops the line when nothing but a name
+# follows ("via Valley Tribune", not "Via Rail cancelled...").
 ATTRIBUTION_LEAD_INS = (
     r"via|sources?|(originally|first)\s+(published|appeared|posted)(\s+(on|at|in|by))?"
     r"|read\s+more\s+at|(continue|keep|read)\s+reading(\s+(at|on))?(\s+the)?"
@@ -90,7 +95,18 @@ ATTRIBUTION_LEAD_INS = (
     r"|credit|courtesy(\s+of)?|copied\s+from"
     r"|(re(published|printed|produced|posted)|syndicated|cross-?posted)"
     r"(\s+(here\s+)?with\s+(the\s+)?(kind\s+)?permission)?\s+(from|of|by)"
-    r"|quelle|fuente|fonte"
+    # German, French, Spanish, Italian, Dutch, Portuguese: the source; first published in;
+    # read on at.
+    r"|quelle|fuente|fonte|bron|v[íi]a"
+    r"|(zuerst|urspr[üu]nglich)\s+(erschienen|ver[öo]ffentlicht)(\s+(in|auf|bei))?"
+    r"|weiterlesen(\s+(auf|bei|in))?"
+    r"|(publi[ée]e?\s+(initialement|originellement|d['’]abord)|(initialement|originellement)"
+    r"\s+publi[ée]e?)(\s+(sur|dans|par))?|lire\s+la\s+suite(\s+(sur|dans))?"
+    r"|(publicad[oa]\s+originalmente|originalmente\s+publicad[oa])(\s+(en|em|no|na|por))?"
+    r"|(leer|lea)\s+m[áa]s\s+en|(leia|ler)\s+mais\s+(em|no|na)"
+    r"|(pubblicato\s+originariamente|originariamente\s+pubblicato)(\s+(su|in|da))?"
+    r"|leggi\s+(tutto|di\s+pi[ùu]|l['’]articolo(\s+completo)?)\s+su"
+    r"|oorspronkelijk\s+gepubliceerd(\s+(op|in|door|bij))?|lees\s+verder\s+(op|bij)"
 )
 _ATTRIBUTION_LEAD = re.compile(rf"\b({ATTRIBUTION_LEAD_INS})\s*[:\-–—]?\s*$",
                                re.IGNORECASE)

@@ -28,6 +28,9 @@ BODY = ["The blaze started at dawn in the old mill on the river.",
     "Video Marketing",
     "Source in the ministry",
     "Full story in pictures",
+    "Vía libre al nuevo puente tras la votación del pleno.",
+    "Bron van zorg blijft de haven, zei de burgemeester.",
+    "Weiterlesen lohnt sich: der Bericht nennt alle Kosten der Deiche.",
 ])
 def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> None:
     for position in (0, 1, len(BODY)):  # at the start, inside, at the end
@@ -56,6 +59,11 @@ def test_a_sentence_that_starts_like_a_template_line_stays(sentence: str) -> Non
     "Quelle: Harbor Courier",
     "Fuente: El Cable",
     "Read more at the source: Valley Tribune",
+    "Zuerst erschienen bei Der Kurier",
+    "Lire la suite sur Le Courrier",
+    "Publicado originalmente en El Correo",
+    "Bron: De Koerier",
+    "Leia o artigo original",
     # Credits for the pictures and the reporting.
     "Photo: Jane Doe/Reuters",
     "Image credit: Getty Images",

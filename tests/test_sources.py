@@ -69,6 +69,48 @@ def test_attribution_links(body: str, evidence: str) -> None:
     assert source_of(page(body)) == SourceLink("http://wire.test/quake", evidence)
 
 
+NUMBERED = "http://kurier.test/news/story/98231457"  # a URL that spells no headline
+
+
+@pytest.mark.parametrize(("body", "evidence"), [
+    # The languages we support, beside English: the source, first published in, read on at.
+    (f'<p>Zuerst erschienen bei <a href="{NUMBERED}">Der Kurier</a></p>',
+     "link-after:zuerst erschienen bei"),
+    (f'<p>Weiterlesen auf <a href="{NUMBERED}">Der Kurier</a></p>', "link-after:weiterlesen auf"),
+    (f'<p>Lire la suite sur <a href="{NUMBERED}">Le Courrier</a></p>',
+     "link-after:lire la suite sur"),
+    (f'<p>Publié initialement sur <a href="{NUMBERED}">Le Courrier</a>.</p>',
+     "link-after:publié initialement sur"),
+    (f'<p><a href="{NUMBERED}">Lire l’article original</a></p>', "link:lire l’article original"),
+    (f'<p>Publicado originalmente en <a href="{NUMBERED}">El Correo</a></p>',
+     "link-after:publicado originalmente en"),
+    (f'<p><a href="{NUMBERED}">Ver artículo original</a></p>', "link:ver artículo original"),
+    (f'<p>Vía <a href="{NUMBERED}">El Correo</a></p>', "link-after:vía"),
+    (f'<p>Leggi l\'articolo completo su <a href="{NUMBERED}">Il Corriere</a></p>',
+     "link-after:leggi l'articolo completo su"),
+    (f'<p><a href="{NUMBERED}">Articolo originale</a></p>', "link:articolo originale"),
+    (f'<p>Bron: <a href="{NUMBERED}">De Koerier</a></p>', "link-after:bron"),
+    (f'<p>Oorspronkelijk gepubliceerd op <a href="{NUMBERED}">De Koerier</a></p>',
+     "link-after:oorspronkelijk gepubliceerd op"),
+    (f'<p>Publicado originalmente no <a href="{NUMBERED}">O Correio</a></p>',
+     "link-after:publicado originalmente no"),
+    (f'<p><a href="{NUMBERED}">Leia o artigo original</a></p>', "link:leia o artigo original"),
+])
+def test_attribution_in_the_other_languages_we_support(body: str, evidence: str) -> None:
+    assert source_of(page(body)) == SourceLink(NUMBERED, evidence)
+
+
+@pytest.mark.parametrize("body", [
+    # "Read more" leads to another story (the seed page's "READ MORE ►" teaser), as does a
+    # related link in any language.
+    f'<p><a href="{NUMBERED}">Lire la suite</a></p>',
+    f'<p><a href="{NUMBERED}">Weiterlesen</a></p>',
+    f'<p>Leia também: <a href="{NUMBERED}">Outra notícia</a></p>',
+])
+def test_read_on_links_without_a_place_are_no_attribution(body: str) -> None:
+    assert source_of(page(body)) is None
+
+
 @pytest.mark.parametrize(("head", "evidence"), [
     ('<link rel="canonical" href="http://wire.test/quake">', "rel=canonical"),
     ('<meta property="og:url" content="http://wire.test/quake">', "og:url"),
