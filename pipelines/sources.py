@@ -464,7 +464,7 @@ def _anchors(links: list[lxml.html.HtmlElement], url: str) -> Iterator[Anchor]:
         if parent is not None and parent not in parents_read:
             parents_read.add(parent)
             leads.update(_leads_in(parent))
-        text = " ".join(link.text_content().split()) or _image_alt(link)
+        text = _link_name(link)
         lead = leads.get(holder, "")
         if not lead:
             lead = _label_before(holder, labels)
@@ -476,10 +476,19 @@ def _anchors(links: list[lxml.html.HtmlElement], url: str) -> Iterator[Anchor]:
         yield Anchor(href, text, lead if standalone else "", standalone)
 
 
-def _image_alt(link: lxml.html.HtmlElement) -> str:
-    """The alt text of an image-only link (an outlet's logo on a source card)."""
+def _link_name(link: lxml.html.HtmlElement) -> str:
+    """What the link says, as a screen reader would read it: its text, or for a link without
+    text (an outlet's logo on a source card) its aria-label, its image's alt text or its
+    title."""
+    text = " ".join(link.text_content().split())
+    if text:
+        return text
     image = link.find(".//img")
-    return " ".join(str(image.get("alt") or "").split()) if image is not None else ""
+    for name in (link.get("aria-label"), image.get("alt") if image is not None else None,
+                 link.get("title")):
+        if name and name.strip():
+            return " ".join(name.split())
+    return ""
 
 
 def _leads_elsewhere(href: str, host: str) -> bool:
