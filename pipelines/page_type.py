@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypedDict
 from urllib.parse import unquote, urlsplit
 
 from crawler.urls import site_of
@@ -50,9 +51,6 @@ _URL_WORDS = {
 _URL_WORD_PATTERNS = {
     name: re.compile(rf"(^|/)({words})(/|$|\.)", re.IGNORECASE) for name, words in _URL_WORDS.items()
 }
-# The URL's shape and words, not the length of its last segment: a site names its articles
-# by slug ("/council-approves-flood-barriers") or by number ("/story/123456") as it likes,
-# and a model that learned slugs dropped 7-10 % of articles given numbered URLs.
 _URL_DATE = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-]|$)|/(19|20)\d\d(0[1-9]|1[0-2])\d\d/")
 _SENTENCE_END = ('.', '!', '?', '"', '”', '»', ':')
 
@@ -156,6 +154,9 @@ def page_features(signs: PageSigns) -> dict[str, float]:
         "byline_by_headline": float(shown_author(signs.around_headline) is not None),
         "heading_density": min(s.headings / (words / 100), 10) / 10 if words else 1.0,
         "signed": float(signs.signed),
+        # The URL's shape and words, not the length of its last segment: sites name articles
+        # by slug ("/council-approves-flood-barriers") or by number ("/story/123456") as they
+        # like, and a model that learned slugs dropped 7-10 % of articles given numbers.
         "url_date": float(bool(_URL_DATE.search(path))),
         "url_home": float(not segments),
         "url_depth": min(len(segments), 6) / 6,
@@ -190,15 +191,26 @@ class PageType:
     evidence: tuple[str, ...]
 
 
+class Tree(TypedDict):
+    """One decision tree, node by node (node 0 is the root; -1 marks a leaf's feature and
+    children)."""
+
+    feature: list[int]
+    threshold: list[float]
+    left: list[int]
+    right: list[int]
+    value: list[float]
+
+
 class PageTypeModel:
     """Decision trees over page_features, read from the JSON the trainer writes: the log-odds
     that a page is an article are `bias` plus, in every tree, the value of the leaf the page's
     features lead to (left when a feature is <= the node's threshold)."""
 
-    def __init__(self, model: dict) -> None:
+    def __init__(self, model: dict[str, Any]) -> None:
         self.features: list[str] = model["features"]
         self.bias: float = model["bias"]
-        self.trees: list[dict[str, list]] = model["trees"]
+        self.trees: list[Tree] = model["trees"]
         self.threshold: float = model["threshold"]
 
     @classmethod

@@ -97,7 +97,7 @@ ATTRIBUTION_LEAD_INS = (
     r"(\s+(here\s+)?with\s+(the\s+)?(kind\s+)?permission)?\s+(from|of|by)"
     # German, French, Spanish, Italian, Dutch, Portuguese: the source; first published in;
     # read on at.
-    r"|quelle|fuente|fonte|bron|v[íi]a"
+    r"|quelle|fuente|fonte|bron|vía"
     r"|(zuerst|urspr[üu]nglich)\s+(erschienen|ver[öo]ffentlicht)(\s+(in|auf|bei))?"
     r"|weiterlesen(\s+(auf|bei|in))?"
     r"|(publi[ée]e?\s+(initialement|originellement|d['’]abord)|(initialement|originellement)"

@@ -237,10 +237,10 @@ BY_ID = "http://harborcourier.test/story/48213"
     (f'<p><a href="{BY_ID}">Harbor Courier</a></p>', "link:outlet name"),
     (f'<p><a href="{BY_ID}">Harbor bridge closes for repairs</a></p>', "link:headline as text"),
     # A logo link named the way screen readers read it: its aria-label, or its title.
-    (f'<div class="src"><a href="{BY_ID}" aria-label="The Harbor Courier"><img src="l.png"></a>'
-     "</div>", "link:outlet name"),
-    (f'<div class="src"><a href="{BY_ID}" title="Harbor Courier"><span class="logo"></span></a>'
-     "</div>", "link:outlet name"),
+    (f'<div class="src"><a href="{BY_ID}" aria-label="The Harbor Courier"><img src="l.png"></a></div>',
+     "link:outlet name"),
+    (f'<div class="src"><a href="{BY_ID}" title="Harbor Courier"><span class="logo"></span></a></div>',
+     "link:outlet name"),
 ])
 def test_a_link_naming_its_outlet_or_the_headline_is_the_source(card: str, evidence: str) -> None:
     assert source_of(page(HEADLINE + "<p>The bridge closed on Monday.</p>" + card)) == \
