@@ -210,15 +210,40 @@ def find_attribution(html: str, url: str, site: str | None,
 
 def links_to_resolve(markup: PageMarkup) -> list[str]:
     """Attribution links that point at the page's own site: usually a redirector ("/go/12")
-    whose target is the real source. The spider resolves them before the page is processed."""
-    found = []
+    whose target is the real source. The spider resolves them before the page is processed,
+    and does not crawl them as pages."""
+    return [url for anchor in markup.anchors if _is_attribution(anchor)
+            if (url := _own_link(markup, anchor.href)) is not None]
+
+
+def card_links_to_resolve(markup: PageMarkup) -> Iterator[str]:
+    """Links to the page's own site that may be a source card's behind a redirector: a
+    short name or a logo linked to a URL that names nothing ("/out/5521/"). The spider asks
+    where they lead when the page has no attribution link to resolve; they may be the
+    site's own pages, so they are crawled as well. Lazily: the spider asks about one."""
     for anchor in markup.anchors:
-        if not _is_attribution(anchor):
+        if not 0 < len(anchor.text.split()) <= _OUTLET_NAME_MAX_WORDS or _is_attribution(anchor):
             continue
-        url = resolve_href(anchor.href, markup.url)
-        if url is not None and site_of(url) == site_of(markup.url) and url != markup.url:
-            found.append(url)
-    return found
+        url = _own_link(markup, anchor.href)
+        if url is not None and _names_nothing(url):
+            yield url
+
+
+def _own_link(markup: PageMarkup, href: str) -> str | None:
+    url = resolve_href(href, markup.url)
+    if url is None or url == markup.url or site_of(url) != site_of(markup.url):
+        return None
+    return url
+
+
+def _names_nothing(url: str) -> bool:
+    """True for a URL whose path, after its first segment, holds no run of three letters
+    ("/go/48213", "/out/a7f3/"): an ID, where a page of the site would carry a name."""
+    segments = [part for part in urlsplit(url).path.split("/") if part]
+    return len(segments) >= 2 and not any(_WORD_IN_PATH.search(part) for part in segments[1:])
+
+
+_WORD_IN_PATH = re.compile(r"[^\W\d_]{3,}")
 
 
 def find_source_link(markup: PageMarkup) -> SourceLink | None:
@@ -346,14 +371,15 @@ def _link_naming_its_outlet(markup: PageMarkup) -> SourceLink | None:
     host = (urlsplit(markup.url).netloc or "").lower()
     for anchor in markup.anchors:
         words = _LETTERS.findall(anchor.text.lower())
-        if not anchor.standalone or not words or len(words) > _OUTLET_NAME_MAX_WORDS \
-                or not _leads_elsewhere(anchor.href, host):
+        if not anchor.standalone or not words or len(words) > _OUTLET_NAME_MAX_WORDS:
+            continue
+        href = _redirected(markup, anchor.href)
+        if not _leads_elsewhere(href, host):
             continue
         # The name's letters against the link's host as written (cheap); the URL only then.
-        href = anchor.href.lower()
-        if not any(word in href for word in words if len(word) > 2):
+        if not any(word in href.lower() for word in words if len(word) > 2):
             continue
-        url = _off_site(markup, anchor.href)
+        url = _off_site(markup, href)
         if url is None:
             continue
         label = "".join(_LETTERS.findall(site_of(url).split(".")[0]))
@@ -363,6 +389,15 @@ def _link_naming_its_outlet(markup: PageMarkup) -> SourceLink | None:
                 or len(words) >= 2 and "".join(words) in label:
             return SourceLink(url, "link:outlet name")
     return None
+
+
+def _redirected(markup: PageMarkup, href: str) -> str:
+    """Where the link leads: `href`, or the target of the site's redirector it names, when
+    the spider resolved that one."""
+    if not markup.redirects:
+        return href
+    url = resolve_href(href, markup.url)
+    return markup.redirects.get(url, href) if url is not None else href
 
 
 # A domain of fewer letters matches names by chance ("ap", "nyt"); more words are a

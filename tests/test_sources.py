@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.sources import SourceLink, find_source_link, links_to_resolve, parse_markup
+from pipelines.sources import (
+    SourceLink,
+    card_links_to_resolve,
+    find_source_link,
+    links_to_resolve,
+    parse_markup,
+)
 
 PAGE = "http://aggregator.test/world/quake-4411/"
 
@@ -193,6 +199,22 @@ def test_same_site_attribution_link_is_resolved_through_its_redirect() -> None:
     redirects = {"http://aggregator.test/go/12/": "http://wire.test/quake"}
     assert source_of(html, redirects=redirects) == SourceLink("http://wire.test/quake",
                                                               "link:original article")
+
+
+def test_a_card_link_to_the_sites_redirector_may_be_resolved() -> None:
+    """A short name or a logo linked to a URL of the page's own site that names nothing
+    ("/out/5521/") may be a redirector to the source; a link to one of the site's named
+    pages ("/world/bridge-reopens/") is not asked about."""
+    html = page('<p><a href="/world/bridge-reopens-after-repairs/">Bridge reopens</a></p>'
+                '<div class="src"><a href="/out/5521/"><img src="l.png" alt="Harbor Courier"></a></div>'
+                '<p><a href="/go/12/">Original Article</a></p>')
+    markup = parse_markup(html, PAGE)
+    assert markup is not None
+    assert links_to_resolve(markup) == ["http://aggregator.test/go/12/"]
+    assert list(card_links_to_resolve(markup)) == ["http://aggregator.test/out/5521/"]
+    card_only = html.replace('<p><a href="/go/12/">Original Article</a></p>', "")
+    redirects = {"http://aggregator.test/out/5521/": BY_ID}
+    assert source_of(card_only, redirects=redirects) == SourceLink(BY_ID, "link:outlet name")
 
 
 @pytest.mark.parametrize("html", ["", "   ", "\x00\x01binary"])

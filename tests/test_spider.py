@@ -107,6 +107,49 @@ def test_redirector_link_is_resolved_before_the_page_is_yielded(spider: NewsSpid
     assert any(isinstance(o, Request) and o.url == "http://wire.test/q" for o in resolved)
 
 
+def test_a_source_card_behind_the_sites_redirector_is_resolved(spider: NewsSpider) -> None:
+    """A card that shows only the outlet's logo, linked through the aggregator's own
+    redirector: on a page with no other source, the link is fetched (once a crawl), and
+    the logo's name then agrees with where it leads."""
+    card = b'<div class="src"><a href="/out/5521/"><img src="/l.png" alt="Coast Wire"></a></div>'
+    body = ARTICLE.replace(b'<p><a href="http://wire.test/world/quake-hits-coast">Original Article</a></p>', card
+                           ).replace(b' <a href="http://elsewhere.test/x">Elsewhere</a>', b"")
+    out = run(spider.parse, html("http://agg.test/world/quake/", body, encoding="utf-8"))
+    (ask,) = [o for o in out if isinstance(o, Request) and o.url == "http://agg.test/out/5521/"]
+    assert ask.callback == spider.resolved_card and not any(isinstance(o, Page) for o in out)
+    target = "http://coastwire.test/news/2026/quake"
+    redirect = Response(ask.url, status=302, headers={"Location": target}, request=ask)
+    (page,) = [o for o in run(spider.resolved_card, redirect) if isinstance(o, Page)]
+    assert page.source_link is not None and page.source_link.url == target
+    assert page.source_link.evidence == "link:outlet name"
+    # The next page showing the card is not held: where the card leads is known.
+    again = run(spider.parse, html("http://agg.test/world/quake-2/", body, encoding="utf-8"))
+    assert not any(isinstance(o, Request) and o.url == ask.url for o in again)
+    (page,) = [o for o in again if isinstance(o, Page)]
+    assert page.source_link is not None and page.source_link.url == target
+
+
+def test_a_card_link_that_is_a_page_of_the_site_is_crawled_as_one(spider: NewsSpider) -> None:
+    card = b'<p><a href="/a/5521/">Harbour news</a></p>'
+    body = ARTICLE.replace(b'<p><a href="http://wire.test/world/quake-hits-coast">Original Article</a></p>', card
+                           ).replace(b' <a href="http://elsewhere.test/x">Elsewhere</a>', b"")
+    out = run(spider.parse, html("http://agg.test/world/quake/", body, encoding="utf-8"))
+    (ask,) = [o for o in out if isinstance(o, Request) and o.url == "http://agg.test/a/5521/"]
+    answer = HtmlResponse(ask.url, body=ARTICLE, encoding="utf-8", request=ask)
+    pages = [o for o in run(spider.resolved_card, answer) if isinstance(o, Page)]
+    assert [p.url for p in pages] == ["http://agg.test/world/quake/", "http://agg.test/a/5521/"]
+    assert pages[0].redirects == {}
+
+
+def test_a_page_with_a_source_asks_about_no_card_link(spider: NewsSpider) -> None:
+    card = b'<div class="src"><a href="/out/5521/"><img src="/l.png" alt="Coast Wire"></a></div>'
+    body = ARTICLE.replace(b"</article>", card + b"</article>")
+    out = run(spider.parse, html("http://agg.test/world/quake/", body, encoding="utf-8"))
+    assert not any(isinstance(o, Request) and o.method == "HEAD" for o in out)
+    (page,) = [o for o in out if isinstance(o, Page)]
+    assert page.source_link is not None and page.source_link.url == "http://wire.test/world/quake-hits-coast"
+
+
 NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
         xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">

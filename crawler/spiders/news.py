@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -28,6 +28,7 @@ from pipelines.extraction import parse_page
 from pipelines.options import did_you_mean
 from pipelines.sources import (
     PageMarkup,
+    card_links_to_resolve,
     find_source_link,
     links_to_resolve,
     markup_of,
@@ -51,6 +52,9 @@ class NewsSpider(scrapy.Spider):
         self.headlines = HeadlineMatcher()
         self.sitemap_sites: set[str] = set()
         self.requests_made: Counter[str] = Counter()  # per source, against its max_pages
+        # Where each of the sites' own links asked about leads (None: not a redirect), so no
+        # link is asked about twice in a crawl.
+        self.redirect_targets: dict[str, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -118,10 +122,19 @@ class NewsSpider(scrapy.Spider):
         tree = parse_page(html, self.page_max_chars)
         markup = markup_of(tree, response.url) if tree is not None else None
         redirectors = links_to_resolve(markup) if markup else []
+        known: dict[str, str] = {}
+        asked = self._first_unasked(redirectors, known)
+        card = None
+        if not redirectors and markup is not None and not looks_like_listing(response.url) \
+                and find_source_link(markup) is None:
+            # A source card may hide behind the site's redirector: the first of its card
+            # links that no request has been made for is fetched to see where it leads.
+            card = self._first_unasked(card_links_to_resolve(markup), known,
+                                       askable=self.frontier.is_new)
         links: list[str] = []
         if source is not None and not offsite and markup is not None \
                 and response.meta.get("depth", 0) < source.max_depth:
-            links = self._links_on_sites(source, markup, redirectors)
+            links = self._links_on_sites(source, markup, [*redirectors, *([card] if card else [])])
             yield from self._follow_links(source, markup.url, links,
                                           response.meta.get("stale_pages", 0))
         if looks_like_listing(response.url):
@@ -139,14 +152,22 @@ class NewsSpider(scrapy.Spider):
             article_links=len({url for url in links if not looks_like_listing(url)}),
             tree=tree, markup=markup,
         )
-        if redirectors:
+        page.redirects.update(known)
+        waiting = {"page": page, "hops": response.meta.get("source_hops", 0),
+                   "dont_redirect": True, "handle_httpstatus_all": True}
+        if asked is not None:
             # An attribution link to the site's own redirector ("/go/12"): ask where it
             # leads before the page goes down the pipelines.
-            yield Request(redirectors[0], self.resolved_redirect, method="HEAD", dont_filter=True,
-                          errback=self.on_redirect_error,
-                          meta={"page": page, "hops": response.meta.get("source_hops", 0),
-                                "dont_redirect": True, "handle_httpstatus_all": True})
+            yield Request(asked, self.resolved_redirect, method="HEAD", dont_filter=True,
+                          errback=self.on_redirect_error, meta=waiting)
             return
+        if card is not None:
+            # The card's link is fetched once: a redirect names the source, a page is crawled.
+            ask = list(self._follow(source if not offsite else None, card, self.resolved_card,
+                                    errback=self.on_redirect_error, waiting=waiting))
+            if ask:
+                yield from ask
+                return
         self._decide_source(page)
         yield page
         yield from self._follow_source(page, response.meta.get("source_hops", 0))
@@ -206,17 +227,28 @@ class NewsSpider(scrapy.Spider):
     def resolved_redirect(self, response: Response) -> Iterator[Page | Request]:
         page: Page = response.meta["page"]
         location = response.headers.get("Location")
+        target = None
         if 300 <= response.status < 400 and location:
-            page.redirects[response.url] = normalize_url(response.urljoin(location.decode("latin-1")))
+            target = normalize_url(response.urljoin(location.decode("latin-1")))
+            page.redirects[response.url] = target
             self.crawler.stats.inc_value("crawl/redirector_links_resolved")
+        self.redirect_targets[response.url] = target
         self._decide_source(page)
         yield page
         yield from self._follow_source(page, response.meta["hops"])
+
+    def resolved_card(self, response: Response) -> Iterator[Page | Request]:
+        """A source card's link, fetched: a redirect is where the card leads; a page is one
+        of the site's, crawled as any other."""
+        yield from self.resolved_redirect(response)
+        if response.status == 200:
+            yield from self.parse(response)
 
     def on_redirect_error(self, failure: Failure) -> Iterator[Page]:
         list(self.on_error(failure))
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         page = request.meta["page"]
+        self.redirect_targets[request.url] = None
         self._decide_source(page)
         yield page  # the page itself is still worth keeping
 
@@ -251,6 +283,19 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"source/{source}/errors")
         self.logger.info("failed %s: %s", request.url, failure.getErrorMessage())
 
+    def _first_unasked(self, links: Iterable[str], known: dict[str, str],
+                       askable: Callable[[str], bool] = lambda url: True) -> str | None:
+        """Records in `known` where the links already asked about lead; returns the first
+        askable link not asked about yet (one request a page at most), or None."""
+        for url in links:
+            if url in self.redirect_targets:
+                target = self.redirect_targets[url]
+                if target is not None:
+                    known[url] = target
+            elif askable(url):
+                return url
+        return None
+
     def _links_on_sites(self, source: Source, markup: PageMarkup, skip: list[str]) -> list[str]:
         """The page's links on the source's sites."""
         return [url for anchor in markup.anchors
@@ -275,9 +320,10 @@ class NewsSpider(scrapy.Spider):
             yield from self._follow(source, url, self.parse, stale_pages=stale)
 
     def _follow(self, source: Source | None, url: str, callback: Any,
-                lastmod: str | None = None, stale_pages: int = 0) -> Iterator[Request]:
+                lastmod: str | None = None, stale_pages: int = 0, errback: Any = None,
+                waiting: dict[str, Any] | None = None) -> Iterator[Request]:
         """A request within the source's page budget (max_pages requests a run) and the
-        site's (CRAWL_MAX_PAGES_PER_SITE)."""
+        site's (CRAWL_MAX_PAGES_PER_SITE). `waiting`: meta of a page held for its answer."""
         name = source.name if source else None
         if not self.frontier.is_new(url):
             return  # requested already: counts against no budget
@@ -288,8 +334,11 @@ class NewsSpider(scrapy.Spider):
             return
         if source is not None:
             self.requests_made[source.name] += 1
-        yield Request(url, callback, errback=self.on_error,
-                      meta={"source": name, "lastmod": lastmod, "stale_pages": stale_pages})
+        # A request a page waits for is never dropped as a repeat: the page would be lost.
+        yield Request(url, callback, errback=errback or self.on_error,
+                      dont_filter=waiting is not None,
+                      meta={"source": name, "lastmod": lastmod, "stale_pages": stale_pages,
+                            **(waiting or {})})
 
     @staticmethod
     def _decide_source(page: Page) -> None:
