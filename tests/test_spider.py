@@ -141,6 +141,17 @@ def test_a_card_link_that_is_a_page_of_the_site_is_crawled_as_one(spider: NewsSp
     assert pages[0].redirects == {}
 
 
+def test_an_off_site_page_asks_about_no_card_link(spider: NewsSpider) -> None:
+    """A cited publisher's page is not crawled further, card links included."""
+    card = b'<div class="src"><a href="/out/5521/"><img src="/l.png" alt="Coast Wire"></a></div>'
+    body = ARTICLE.replace(b'<p><a href="http://wire.test/world/quake-hits-coast">Original Article</a></p>', card
+                           ).replace(b' <a href="http://elsewhere.test/x">Elsewhere</a>', b"")
+    url = "http://publisher.test/world/quake/"
+    out = run(spider.parse, HtmlResponse(url, body=body, encoding="utf-8", request=Request(url)))
+    assert not any(isinstance(o, Request) and "/out/" in o.url for o in out)
+    assert [o.url for o in out if isinstance(o, Page)] == [url]
+
+
 def test_a_page_with_a_source_asks_about_no_card_link(spider: NewsSpider) -> None:
     card = b'<div class="src"><a href="/out/5521/"><img src="/l.png" alt="Coast Wire"></a></div>'
     body = ARTICLE.replace(b"</article>", card + b"</article>")

@@ -125,10 +125,11 @@ class NewsSpider(scrapy.Spider):
         known: dict[str, str] = {}
         asked = self._first_unasked(redirectors, known)
         card = None
-        if not redirectors and markup is not None and not looks_like_listing(response.url) \
-                and find_source_link(markup) is None:
+        if not redirectors and markup is not None and not offsite \
+                and not looks_like_listing(response.url) and find_source_link(markup) is None:
             # A source card may hide behind the site's redirector: the first of its card
-            # links that no request has been made for is fetched to see where it leads.
+            # links that no request has been made for is fetched to see where it leads
+            # (on the sources' own sites only: off-site pages are not crawled further).
             card = self._first_unasked(card_links_to_resolve(markup), known,
                                        askable=self.frontier.is_new)
         links: list[str] = []
@@ -163,7 +164,7 @@ class NewsSpider(scrapy.Spider):
             return
         if card is not None:
             # The card's link is fetched once: a redirect names the source, a page is crawled.
-            ask = list(self._follow(source if not offsite else None, card, self.resolved_card,
+            ask = list(self._follow(source, card, self.resolved_card,
                                     errback=self.on_redirect_error, waiting=waiting))
             if ask:
                 yield from ask
