@@ -2,7 +2,8 @@
 
 A page's declared publication date (JSON-LD, meta tags) comes first; when it declares none,
 the date printed by the headline is what the publisher tells readers, and a better guess
-than a date found anywhere on the page (copyright years, comment and sidebar dates).
+than a date found anywhere on the page (copyright years, comment and sidebar dates); then
+the day the URL files the page under ("/2008/03/13/").
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 # Month names in the languages we support (en, de, fr, es, it, pt, nl), in month order;
 # a name may also be written as its first three letters ("Dec.", "Okt").
@@ -95,6 +97,25 @@ def shown_publication_date(text: str, today: date | None = None) -> str | None:
         if shown is not None and shown <= latest:
             return shown.isoformat()
     return None
+
+
+# A day a URL's path spells, as CMSs file articles: "/2008/03/13/", "/2008-03-13-title",
+# "/20080313/".
+_URL_DAY = re.compile(rf"(?<!\d)({_YEAR})([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def url_date(url: str, today: date | None = None) -> str | None:
+    """The day the URL's path files the page under, as YYYY-MM-DD; None when it spells no
+    whole day (a year and month alone are an archive's, not a publication day)."""
+    latest = (today or date.today()) + timedelta(days=1)
+    match = _URL_DAY.search(urlsplit(url).path)
+    if match is None:
+        return None
+    try:
+        day = date(int(match[1]), int(match[3]), int(match[4]))
+    except ValueError:  # "/2025/02/30/"
+        return None
+    return day.isoformat() if day <= latest else None
 
 
 def _month(name: str) -> int:

@@ -10,7 +10,7 @@ from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Document, Extractor
 
 from pipelines.boilerplate import clean_text, drop_link_farms, find_embeds, prune_page
-from pipelines.dates import shown_publication_date
+from pipelines.dates import shown_publication_date, url_date
 from pipelines.metadata import (
     author_name,
     headline_of,
@@ -149,7 +149,7 @@ class ArticleExtractor:
             text=text,
             author=author_name(metadata.author or document.author) or shown_author(around_headline),
             published=(metadata.published or shown_publication_date(around_headline)
-                       or document.date),
+                       or url_date(url) or document.date),
             site=_site_name(document.sitename) or _site_name(site_name_from_title(root, title)),
             language=metadata.language or document.language,
             page_canonical=document.url,

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from pipelines.dates import shown_publication_date
+from pipelines.dates import shown_publication_date, url_date
 
 
 @pytest.mark.parametrize(("shown", "day"), [
@@ -42,3 +42,20 @@ def test_no_publication_date_when_none_is_shown(shown: str) -> None:
 def test_a_date_still_to_come_is_an_events_not_the_publications() -> None:
     shown = "Festival returns on June 5, 2027 · Posted May 2, 2026"
     assert shown_publication_date(shown, today=date(2026, 5, 2)) == "2026-05-02"
+
+
+@pytest.mark.parametrize(("url", "day"), [
+    ("http://news.test/local/2008/03/13/dam.html", "2008-03-13"),
+    ("http://news.test/2008-03-13-dam-spillway", "2008-03-13"),
+    ("http://news.test/archive/20080313/dam", "2008-03-13"),
+    ("http://news.test/2008/03/dam.html", None),  # a month's archive, not a day
+    ("http://news.test/2025/02/30/dam", None),  # no such day
+    ("http://news.test/story/120080313991", None),  # a number that holds digits of a date
+    ("http://news.test/dam?date=2008/03/13", None),  # the query is not where a page is filed
+])
+def test_the_day_a_url_files_a_page_under(url: str, day: str | None) -> None:
+    assert url_date(url, today=date(2026, 12, 1)) == day
+
+
+def test_a_url_day_still_to_come_is_no_publication_day() -> None:
+    assert url_date("http://news.test/2027/01/05/preview", today=date(2026, 12, 1)) is None

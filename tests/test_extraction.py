@@ -184,6 +184,18 @@ def test_the_date_by_the_headline_is_the_publication_date(extractor: ArticleExtr
     assert isinstance(result, Extraction) and result.published == "2025-07-31T22:00:00+00:00"
 
 
+def test_an_undated_page_is_dated_by_the_day_its_url_spells(extractor: ArticleExtractor) -> None:
+    # An older template: no <h1>, no date declared, a month name in the text. The day the
+    # URL files the page under is its publication day, not the first of that month.
+    html = ("<html><head><title>Dam spillway opened</title></head><body><table><tr><td>"
+            "<font size='4'><b>Dam spillway opened</b></font><br>"
+            f"<font size='2'>{_DAM_STORY} Work on the dam began in March 2008.</font>"
+            "</td></tr></table></body></html>")
+    result = extractor.extract(html, "http://news.test/local/2008/03/13/dam-spillway.html")
+    assert isinstance(result, Extraction), result
+    assert result.published == "2008-03-13"
+
+
 def test_sections_of_a_list_article_are_kept(extractor: ArticleExtractor) -> None:
     # Section headings that link to the thing reviewed (another site) or to themselves
     # (permalink anchors) are the article's; a heading linking to another page of the site
