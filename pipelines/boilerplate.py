@@ -442,28 +442,14 @@ def unwrap_layout_tables(root: HtmlElement) -> None:
     table row by row, which glued a layout table's navigation, paragraphs and sidebar into
     one line. A table is a layout when one of its own cells holds running text."""
     layouts = {table for cell in root.iter("td", "th")
-               if _holds_words(cell, _LAYOUT_CELL_WORDS) and (table := _table_of(cell)) is not None}
-    if not layouts:
-        return
-    # One walk: every table part is told by its nearest table, before any is renamed.
-    parts = [part for part in root.iter(*_TABLE_PARTS) if _table_of(part) in layouts]
-    for part in parts:
-        part.tag = "div"
-        for attribute in ("colspan", "rowspan", "width", "valign", "align"):
-            part.attrib.pop(attribute, None)
-
-
-def _holds_words(element: HtmlElement, words: int) -> bool:
-    """True when the element's text has at least `words` words; reads no further than that
-    (a layout cell holds the whole page, and every cell around it holds it again)."""
-    if len(element) == 0:  # most cells: their own text only
-        return len((element.text or "").split()) >= words
-    count = 0
-    for text in element.itertext():
-        count += len(text.split())
-        if count >= words:
-            return True
-    return False
+               if len(text := cell.text_content()) >= 2 * _LAYOUT_CELL_WORDS - 1  # cheap first
+               and len(text.split()) >= _LAYOUT_CELL_WORDS
+               and (table := _table_of(cell)) is not None}
+    for table in layouts:
+        for part in [table, *(e for e in table.iter(*_TABLE_PARTS) if _table_of(e) is table)]:
+            part.tag = "div"
+            for attribute in ("colspan", "rowspan", "width", "valign", "align"):
+                part.attrib.pop(attribute, None)
 
 
 def _table_of(element: HtmlElement) -> HtmlElement | None:
