@@ -428,29 +428,3 @@ def _drop_teaser(heading: HtmlElement, headings_in: dict[HtmlElement, int], else
             part.drop_tree()
         if parts[0] is heading:
             headings_in[item] -= 1
-
-
-# A data table's cell holds a value or a line; a cell of this many words holds a page's
-# running text, and its table lays out the page.
-_LAYOUT_CELL_WORDS = 100
-_TABLE_PARTS = ("table", "tbody", "thead", "tfoot", "tr", "td", "th")
-
-
-def unwrap_layout_tables(root: HtmlElement) -> None:
-    """Turn tables that lay out a page (older templates put the navigation, the article and
-    the sidebar in cells of one table) into plain blocks, in place: extraction reads a data
-    table row by row, which glued a layout table's navigation, paragraphs and sidebar into
-    one line. A table is a layout when one of its own cells holds running text."""
-    layouts = {table for cell in root.iter("td", "th")
-               if len(text := cell.text_content()) >= 2 * _LAYOUT_CELL_WORDS - 1  # cheap first
-               and len(text.split()) >= _LAYOUT_CELL_WORDS
-               and (table := _table_of(cell)) is not None}
-    for table in layouts:
-        for part in [table, *(e for e in table.iter(*_TABLE_PARTS) if _table_of(e) is table)]:
-            part.tag = "div"
-            for attribute in ("colspan", "rowspan", "width", "valign", "align"):
-                part.attrib.pop(attribute, None)
-
-
-def _table_of(element: HtmlElement) -> HtmlElement | None:
-    return next(element.iterancestors("table"), None) if element.tag != "table" else element

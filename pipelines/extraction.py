@@ -9,13 +9,7 @@ import lxml.html
 from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Document, Extractor
 
-from pipelines.boilerplate import (
-    clean_text,
-    drop_link_farms,
-    find_embeds,
-    prune_page,
-    unwrap_layout_tables,
-)
+from pipelines.boilerplate import clean_text, drop_link_farms, find_embeds, prune_page
 from pipelines.dates import shown_publication_date, url_date
 from pipelines.metadata import (
     author_name,
@@ -135,7 +129,6 @@ class ArticleExtractor:
         structure = page_structure(root)
         around_headline = headline_surroundings(root)
         embeds = find_embeds(root, remove=not self.options.embeds_in_text)
-        unwrap_layout_tables(root)
         prune_page(root, url)
         root = _focus(root)
         prose = prose_words(root)

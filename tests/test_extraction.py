@@ -196,40 +196,6 @@ def test_an_undated_page_is_dated_by_the_day_its_url_spells(extractor: ArticleEx
     assert result.published == "2008-03-13"
 
 
-_LAYOUT_PAGE = """<html><head><title>Storm knocks out power to thousands</title></head>
-<body><table width="760"><tr><td><a href="/">Home</a> | <a href="/mail">Mail</a> | <a href="/search">Search</a></td></tr>
-<tr><td><table><tr><td width="180" valign="top"><b>Top Stories</b><br><a href="/a">Senate passes budget</a><br>
-<a href="/b">Markets fall</a><br><a href="/c">Oil hits record</a></td>
-<td valign="top"><h3>Storm knocks out power to thousands</h3>
-<p>PORTLAND, Maine - A late-winter storm knocked out power to more than 40,000 homes across northern New England on Thursday.</p>
-<p>Utility crews from three states were working through the night, and officials said some customers might wait until the weekend.</p>
-<p>Schools in dozens of towns closed early, and the state police reported more than 200 accidents on icy roads.</p>
-<p>"It's the heaviest, wettest snow we've seen this year," said a spokeswoman for the power company. "It sticks to
-the lines and the branches, and then they come down."</p>
-<p>Forecasters said the snow would taper off overnight, but warned that temperatures would fall below freezing.</p>
-{table}
-</td></tr></table></td></tr></table></body></html>"""
-
-
-def test_a_page_laid_out_in_a_table_reads_as_paragraphs(extractor: ArticleExtractor) -> None:
-    """Older templates put the navigation, the article and the sidebar in cells of one
-    table: the article's paragraphs are its lines, not one table row with the menu."""
-    result = extractor.extract(_LAYOUT_PAGE.format(table=""), "http://news.test/s/20080313/storm")
-    assert isinstance(result, Extraction), result
-    lines = result.text.splitlines()
-    assert lines[0].startswith("PORTLAND, Maine - A late-winter storm")
-    assert lines[1].startswith("Utility crews from three states")
-    assert "Mail" not in result.text and "Markets fall" not in result.text
-
-
-def test_a_data_table_in_a_laid_out_page_stays_a_table(extractor: ArticleExtractor) -> None:
-    figures = ("<table><tr><th>State</th><th>Homes without power</th></tr>"
-               "<tr><td>Maine</td><td>31,000</td></tr><tr><td>Vermont</td><td>9,400</td></tr></table>")
-    result = extractor.extract(_LAYOUT_PAGE.format(table=figures), "http://news.test/s/20080313/storm")
-    assert isinstance(result, Extraction), result
-    assert any("Maine" in line and "31,000" in line for line in result.text.splitlines())
-
-
 def test_sections_of_a_list_article_are_kept(extractor: ArticleExtractor) -> None:
     # Section headings that link to the thing reviewed (another site) or to themselves
     # (permalink anchors) are the article's; a heading linking to another page of the site
