@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from crawler.urls import site_of
+from pipelines.dates import DATE
 from pipelines.sources import ATTRIBUTION_LEAD_INS, ATTRIBUTION_LINK_TEXT
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
@@ -94,6 +95,11 @@ _DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 _SHORT_LINE_WORDS = 6
+# A short line among the text's first lines (headline, byline, date) that holds a date and
+# no sentence is the template's dateline ("March 13, 2008", "Thu, 13 Mar 2008 10:45"): shown
+# by the headline, not prose.
+_DATELINE_MAX_WORDS = 8
+_DATELINE_LINES = 3
 # A block named like boilerplate (share, related, cookie, widget...) is dropped only when it
 # holds at most this many words or this share of its text is links: share bars, cookie
 # banners and related-story lists are; a page builder's "widget" wrapping the article is not.
@@ -190,12 +196,27 @@ def clean_text(text: str, title: str | None = None) -> str:
             continue
         skip_short_lines = False
         if (_SHARE_LINE.match(line) or _is_credit(line) or _DATE_LINE.match(line)
-                or (title_key and _key(line) == title_key)):
+                or (title_key and _key(line) == title_key) or _is_dateline(line, number)):
             continue
         line = _STAMP.sub("", line)
         if line:
             kept.append(line)
     return "\n".join(kept)
+
+
+def _is_dateline(line: str, number: int) -> bool:
+    """A line of a date with, at most, its weekday and time: nothing else named ("AFP,
+    Tuesday 2 Jul 2013" is a wire's credit, read by the canonical choice)."""
+    if number >= _DATELINE_LINES or len(line.split()) > _DATELINE_MAX_WORDS:
+        return False
+    date = DATE.search(line)
+    return date is not None and not re.search(
+        r"[^\W\d_]{2,}", _WEEKDAY_OR_TIME.sub("", line[:date.start()] + line[date.end():]))
+
+
+_WEEKDAY_OR_TIME = re.compile(
+    r"\b(mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(day)?\b|\b[ap]\.?m\b\.?"
+    r"|\b(GMT|UTC)\b", re.IGNORECASE)
 
 
 def _is_attribution(line: str, number: int, count: int) -> bool:

@@ -24,6 +24,7 @@ from pipelines.page_evidence import (
     page_structure,
     prose_words,
 )
+from pipelines.paragraphs import paragraphs_from_line_breaks
 from pipelines.page_type import (
     PageSigns,
     PageTypeModel,
@@ -126,8 +127,9 @@ class ArticleExtractor:
             return Rejection("parse error")
         metadata = read_metadata(root)
         drop_link_farms(root)
+        paragraphs_from_line_breaks(root)
         structure = page_structure(root)
-        around_headline = headline_surroundings(root)
+        around_headline = headline_surroundings(root, metadata.page_title)
         embeds = find_embeds(root, remove=not self.options.embeds_in_text)
         prune_page(root, url)
         root = _focus(root)
@@ -140,7 +142,7 @@ class ArticleExtractor:
             return Rejection("no main text")
         title = _headline(headline_of(
             metadata.headline or document.title, metadata.shown_headline,
-            (document.sitename, site_name_from_title(root, None)), url))
+            (document.sitename, site_name_from_title(root, None)), url, metadata.page_title))
         text = clean_text(document.text, title)
         if len(text.split()) < self.options.min_words:
             return Rejection("too short")

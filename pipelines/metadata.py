@@ -41,6 +41,8 @@ class PageMetadata:
     declared_types: frozenset[str] = frozenset()
     #: The text of the page's <h1>, when it has exactly one: the headline a reader sees.
     shown_headline: str | None = None
+    #: The page's <title>, whole.
+    page_title: str | None = None
 
 
 def is_article_type(declared: object) -> bool:
@@ -71,6 +73,7 @@ def read_metadata(root: HtmlElement) -> PageMetadata:
             {t.lower() for item in objects for t in _types(item.get("@type"))}
             | ({meta["og:type"].lower()} if meta.get("og:type") else set())),
         shown_headline=_only_h1(root),
+        page_title=_text(root.findtext(".//title")),
     )
 
 
@@ -80,12 +83,19 @@ def _only_h1(root: HtmlElement) -> str | None:
 
 
 def headline_of(title: str | None, shown: str | None, site_names: Iterable[str | None],
-                url: str) -> str | None:
+                url: str, page_title: str | None = None) -> str | None:
     """The article's headline from the title its metadata gives (og:title, <title>) and the
     one it shows (its only <h1>): the shown one when it agrees with the title (half its words
     are there), since og:title and <title> are written for search and sharing ("Best Movers
     2026 | Top 19 Companies"); else the title without the site's name ("Headline | Site",
-    "Site - Headline"). Entities escaped twice by the page's CMS ("&amp;#8211;") are read."""
+    "Site - Headline"). Entities escaped twice by the page's CMS ("&amp;#8211;") are read.
+    `page_title`: the page's whole <title>, of which `title` may be the first part only
+    (trafilatura keeps that part, the site's name in "Site - Headline")."""
+    site_names = list(site_names)
+    if title and page_title and _first_part(title, page_title):
+        whole = html.unescape(page_title)
+        headline = _without_site_name(whole, site_names, url)
+        title = headline if headline != whole else title
     if title:
         title = _without_site_name(html.unescape(title), site_names, url)
     if shown and title:
@@ -96,6 +106,13 @@ def headline_of(title: str | None, shown: str | None, site_names: Iterable[str |
                 sum(w in in_title for w in words) >= _SHOWN_HEADLINE_AGREEMENT * len(words):
             return shown
     return title
+
+
+def _first_part(title: str, page_title: str) -> bool:
+    """`title` is all of `page_title` before its last separator, as trafilatura cuts it."""
+    rest = page_title[len(title):] if page_title.startswith(title) else ""
+    separator = _TITLE_SEPARATOR.match(rest)
+    return separator is not None and not _TITLE_SEPARATOR.search(rest, separator.end())
 
 
 _TITLE_WORDS = re.compile(r"\w+")
@@ -147,12 +164,15 @@ def _types(value: Any) -> list[str]:
 
 
 def site_name_from_title(root: HtmlElement, headline: str | None) -> str | None:
-    """The site's name as the <title> gives it after the headline: "Headline | Site"."""
+    """The site's name as the <title> gives it beside the headline: "Headline | Site", or
+    "Site - Headline" when the part after the separator is the headline."""
     title = " ".join((root.findtext(".//title") or "").split())
     for separator in (" | ", " - ", " — ", " – ", " :: "):
         head, found, tail = title.rpartition(separator)
         if found and head and 0 < len(tail.split()) <= 5 and tail != headline:
             return tail
+        if found and headline and tail == headline and 0 < len(head.split()) <= 5:
+            return head
     return None
 
 

@@ -94,11 +94,15 @@ _BEFORE_TITLE_CHARS = 300
 _AFTER_TITLE_CHARS = 500
 
 
-def headline_surroundings(root: HtmlElement) -> str:
-    """The text just before and after the page's first <h1>, where articles put their date
+def headline_surroundings(root: HtmlElement, page_title: str | None = None) -> str:
+    """The text just before and after the page's headline, where articles put their date
     and byline, a line per block ("By Jane Doe" and the paragraph after it do not run
-    together); "" when the page has no h1."""
+    together); "" when it has none. The headline is the first <h1>; on a page without one
+    (older templates set it in <b> or <font>), the first element that shows the longest part
+    of the page's <title> ("Site - Headline"), if it has _TITLE_PART_MIN_WORDS words or more."""
     headline = next(root.iter("h1"), None)
+    if headline is None:
+        headline = _shown_title(root, page_title)
     if headline is None:
         return ""
     block, title = headline, " ".join(headline.text_content().split())
@@ -112,6 +116,40 @@ def headline_surroundings(root: HtmlElement) -> str:
     if at < 0:
         return text[:_AFTER_TITLE_CHARS]
     return text[max(0, at - _BEFORE_TITLE_CHARS): at + len(title) + _AFTER_TITLE_CHARS]
+
+
+_TITLE_PART_MIN_WORDS = 3
+_TITLE_PARTS = re.compile(r"\s+(?:[|–•·—~»:-]|::)\s+")
+
+
+def _shown_title(root: HtmlElement, page_title: str | None) -> HtmlElement | None:
+    """The first of the body's first _ELEMENTS_READ elements that shows the headline part of
+    the <title>: its longest (the site's name is the short one)."""
+    parts = _TITLE_PARTS.split(" ".join((page_title or "").split()))
+    headline = max(parts, key=len).casefold()
+    body = root.find("body")
+    if len(headline.split()) < _TITLE_PART_MIN_WORDS or body is None:
+        return None
+    for number, element in enumerate(body.iter()):
+        if number > _ELEMENTS_READ:
+            break
+        own = " ".join((element.text or "").split()).casefold() if isinstance(element.tag, str) else ""
+        if own and headline.startswith(own) and _text_up_to(
+                element, _RAW_CHARS_PER_CHAR * len(headline)) == headline:
+            return element
+    return None
+
+
+def _text_up_to(element: HtmlElement, limit: int) -> str | None:
+    """The element's text, spaces collapsed and case folded; None when it is longer than
+    `limit` raw characters (read no further: a wrapper may hold the whole page)."""
+    pieces, size = [], 0
+    for piece in element.itertext():
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            return None
+    return " ".join("".join(pieces).split()).casefold()
 
 
 # Elements that start a line of text.

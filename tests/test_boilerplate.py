@@ -104,3 +104,11 @@ def test_page_builder_blocks_numbered_apart_are_kept_like_their_kind() -> None:
     text = root.text_content()
     assert "Short tip: check the weir" in text and "Another short tip" in text
     assert "Share on Facebook" not in text
+
+
+def test_a_dateline_by_the_headline_is_removed_a_date_in_a_sentence_stays() -> None:
+    story = ("The ferry carried its first passengers in nine days on Wednesday morning.\n"
+             "It will run six crossings a day until April 30, 2008.\n"
+             "March 14, 2008\n"
+             "Islanders lined up at the dock well before the first departure.")
+    assert clean_text("Thursday, March 13, 2008 10:45 AM\n" + story) == story

@@ -280,3 +280,40 @@ def test_the_author_is_a_name(extractor: ArticleExtractor, meta_author: str | No
     result = extractor.extract(html, "http://news.test/2026/03/dam/")
     assert isinstance(result, Extraction), result
     assert result.author == author
+
+
+def test_an_older_page_is_read_by_its_line_breaks_and_its_title(extractor: ArticleExtractor) -> None:
+    # A 2008-style page: paragraphs separated by <br><br> in a <font> block, the headline in
+    # <b>, "Site - Headline" in <title>, a sidebar of real <p> paragraphs beside the story.
+    result = extract(extractor, "line-break-article.html",
+                     "http://harborgazette.test/news/2008/03/13/ferry.html")
+    assert result.text.splitlines() == [
+        "The island ferry carried its first passengers in nine days on Wednesday morning, after "
+        "crews finished rebuilding the landing ramp that the February storm tore loose from its "
+        "pilings.",
+        "Harbor master Linda Ortiz said the damage to the ramp was worse than divers first "
+        "reported, and that two of the steel supports had to be replaced rather than welded.",
+        "Islanders who had been relying on a water taxi for groceries and medical visits lined up "
+        "at the dock well before the first departure, some of them carrying empty coolers for the "
+        "trip back.",
+        "The ferry will run its winter schedule of six crossings a day until the end of April, "
+        "when the summer timetable adds the late evening boats for commuters."]
+    assert result.title == "Ferry service resumes after storm repairs"
+    assert result.site == "Harbor Gazette"
+    assert result.author == "Tom Keller"
+    assert result.published == "2008-03-13"
+
+
+@pytest.mark.parametrize(("page_title", "headline"), [
+    ("Lakeside Tribune - Dam spillway opened after record rain", "Dam spillway opened after record rain"),
+    ("Dam spillway opened after record rain | Lakeside Tribune", "Dam spillway opened after record rain"),
+    # Only the last part may be the site's name: "- by <author>" stays a part of the headline.
+    ("Dam spillway opened - by Ana Ruiz - Lakeside Tribune", "Dam spillway opened - by Ana Ruiz"),
+])
+def test_the_headline_from_a_title_element_without_the_site(
+        extractor: ArticleExtractor, page_title: str, headline: str) -> None:
+    html = (f"<html><head><title>{page_title}</title></head><body><div class='story'>"
+            f"<b>Storm update</b>{_DAM_STORY}</div></body></html>")
+    result = extractor.extract(html, "http://lakesidetribune.test/2026/03/dam/")
+    assert isinstance(result, Extraction), result
+    assert result.title == headline
