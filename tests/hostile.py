@@ -169,4 +169,10 @@ def page_bombs() -> dict[str, str]:
         "1 MB punctuation line": f"<html><body>{story}<p>{'!' * 1_000_000}</p></body></html>",
         "40k blocks named like ads": f"<html><body>{story}" + "".join(
             f'<div class="promo-{i}">x</div>' for i in range(40_000)) + "</body></html>",
+        "100k runs between double breaks": f"<html><body>{story}<div>" + "".join(
+            f"comment {i} says nothing much<br><br>" for i in range(100_000)) + "</div></body></html>",
+        "no h1, 200 wrappers read for the headline": "<html><head><title>Council agrees the "
+        "district plan - The Ledger</title></head><body>" + "<div>Council " * 200
+        + f"<b>Council agrees the district plan</b>{_body_text()}<p>{'word ' * 200_000}</p>"
+        + "</div>" * 200 + "</body></html>",
     }
