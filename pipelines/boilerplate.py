@@ -100,6 +100,10 @@ _SHORT_LINE_WORDS = 6
 # by the headline, not prose.
 _DATELINE_MAX_WORDS = 8
 _DATELINE_LINES = 3
+_WEEKDAY_OR_TIME = re.compile(
+    r"\b(mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(day)?\b|\b[ap]\.?m\b\.?"
+    r"|\b(GMT|UTC)\b", re.IGNORECASE)
+_A_WORD = re.compile(r"[^\W\d_]{2,}")
 # A block named like boilerplate (share, related, cookie, widget...) is dropped only when it
 # holds at most this many words or this share of its text is links: share bars, cookie
 # banners and related-story lists are; a page builder's "widget" wrapping the article is not.
@@ -210,13 +214,8 @@ def _is_dateline(line: str, number: int) -> bool:
     if number >= _DATELINE_LINES or len(line.split()) > _DATELINE_MAX_WORDS:
         return False
     date = DATE.search(line)
-    return date is not None and not re.search(
-        r"[^\W\d_]{2,}", _WEEKDAY_OR_TIME.sub("", line[:date.start()] + line[date.end():]))
-
-
-_WEEKDAY_OR_TIME = re.compile(
-    r"\b(mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(day)?\b|\b[ap]\.?m\b\.?"
-    r"|\b(GMT|UTC)\b", re.IGNORECASE)
+    return date is not None and not _A_WORD.search(
+        _WEEKDAY_OR_TIME.sub("", line[:date.start()] + line[date.end():]))
 
 
 def _is_attribution(line: str, number: int, count: int) -> bool:

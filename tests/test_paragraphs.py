@@ -25,7 +25,7 @@ def test_runs_between_double_breaks_become_paragraphs() -> None:
 
 
 def test_links_and_line_breaks_inside_a_run_stay_in_its_paragraph() -> None:
-    changed, paragraphs = _paragraphs(
+    _, paragraphs = _paragraphs(
         "<div>Harbor master <a href='/ortiz'>Linda Ortiz</a> said the ramp was worse<br>\n"
         "than divers first reported.<br><br><br>"
         f"{_RUNS[2]} <b>More</b> follows.</div>")
