@@ -24,7 +24,6 @@ from pipelines.page_evidence import (
     page_structure,
     prose_words,
 )
-from pipelines.paragraphs import paragraphs_from_line_breaks
 from pipelines.page_type import (
     PageSigns,
     PageTypeModel,
@@ -32,6 +31,7 @@ from pipelines.page_type import (
     is_fixed_page,
     page_features,
 )
+from pipelines.paragraphs import paragraphs_from_line_breaks
 
 
 @dataclass(frozen=True)
@@ -140,9 +140,10 @@ class ArticleExtractor:
             document = bare_extraction(root, url=url, options=self._balanced)
         if not isinstance(document, Document) or not document.text:
             return Rejection("no main text")
+        page_title = metadata.page_title
         title = _headline(headline_of(
             metadata.headline or document.title, metadata.shown_headline,
-            (document.sitename, site_name_from_title(root, None)), url, metadata.page_title))
+            (document.sitename, site_name_from_title(page_title, None)), url, page_title))
         text = clean_text(document.text, title)
         if len(text.split()) < self.options.min_words:
             return Rejection("too short")
@@ -152,7 +153,8 @@ class ArticleExtractor:
             author=author_name(metadata.author or document.author) or shown_author(around_headline),
             published=(metadata.published or shown_publication_date(around_headline)
                        or url_date(url) or document.date),
-            site=_site_name(document.sitename) or _site_name(site_name_from_title(root, title)),
+            site=(_site_name(document.sitename)
+                  or _site_name(site_name_from_title(page_title, title))),
             language=metadata.language or document.language,
             page_canonical=document.url,
             modified=metadata.modified,

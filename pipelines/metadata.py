@@ -111,8 +111,8 @@ def headline_of(title: str | None, shown: str | None, site_names: Iterable[str |
 def _first_part(title: str, page_title: str) -> bool:
     """`title` is all of `page_title` before its last separator, as trafilatura cuts it."""
     rest = page_title[len(title):] if page_title.startswith(title) else ""
-    separator = _TITLE_SEPARATOR.match(rest)
-    return separator is not None and not _TITLE_SEPARATOR.search(rest, separator.end())
+    separator = TITLE_SEPARATOR.match(rest)
+    return separator is not None and not TITLE_SEPARATOR.search(rest, separator.end())
 
 
 _TITLE_WORDS = re.compile(r"\w+")
@@ -120,13 +120,13 @@ _SHOWN_HEADLINE_MIN_WORDS = 3  # fewer: a logo or a section's name ("Our Blog")
 _SHOWN_HEADLINE_AGREEMENT = 0.5
 # Between a headline and the site's name: "Headline | Site", "Site - Headline", "Headline •
 # Site", "Headline :: Site".
-_TITLE_SEPARATOR = re.compile(r"\s+(?:[|–•·—~»:-]|::)\s+")
+TITLE_SEPARATOR = re.compile(r"\s+(?:[|–•·—~»:-]|::)\s+")
 _SITE_NAME_MAX_WORDS = 5
 _LETTERS_AND_DIGITS = re.compile(r"[\W_]+")
 
 
 def _without_site_name(title: str, site_names: Iterable[str | None], url: str) -> str:
-    separators = list(_TITLE_SEPARATOR.finditer(title))
+    separators = list(TITLE_SEPARATOR.finditer(title))
     if not separators:
         return title
     names = {_letters(name) for name in site_names if name}
@@ -163,10 +163,10 @@ def _types(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def site_name_from_title(root: HtmlElement, headline: str | None) -> str | None:
+def site_name_from_title(page_title: str | None, headline: str | None) -> str | None:
     """The site's name as the <title> gives it beside the headline: "Headline | Site", or
     "Site - Headline" when the part after the separator is the headline."""
-    title = " ".join((root.findtext(".//title") or "").split())
+    title = page_title or ""
     for separator in (" | ", " - ", " — ", " – ", " :: "):
         head, found, tail = title.rpartition(separator)
         if found and head and 0 < len(tail.split()) <= 5 and tail != headline:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml.html import HtmlElement
 
+from pipelines.metadata import TITLE_SEPARATOR
+
 # Elements whose words are not the page's prose: code, navigation and chrome, links.
 _NOT_PROSE = frozenset(
     "script style noscript template nav header footer aside form select button a".split()
@@ -119,13 +121,12 @@ def headline_surroundings(root: HtmlElement, page_title: str | None = None) -> s
 
 
 _TITLE_PART_MIN_WORDS = 3
-_TITLE_PARTS = re.compile(r"\s+(?:[|–•·—~»:-]|::)\s+")
 
 
 def _shown_title(root: HtmlElement, page_title: str | None) -> HtmlElement | None:
     """The first of the body's first _ELEMENTS_READ elements that shows the headline part of
     the <title>: its longest (the site's name is the short one)."""
-    parts = _TITLE_PARTS.split(" ".join((page_title or "").split()))
+    parts = TITLE_SEPARATOR.split(page_title or "")
     headline = max(parts, key=len).casefold()
     body = root.find("body")
     if len(headline.split()) < _TITLE_PART_MIN_WORDS or body is None:
@@ -133,7 +134,9 @@ def _shown_title(root: HtmlElement, page_title: str | None) -> HtmlElement | Non
     for number, element in enumerate(body.iter()):
         if number > _ELEMENTS_READ:
             break
-        own = " ".join((element.text or "").split()).casefold() if isinstance(element.tag, str) else ""
+        if not isinstance(element.tag, str):
+            continue
+        own = " ".join((element.text or "").split()).casefold()
         if own and headline.startswith(own) and _text_up_to(
                 element, _RAW_CHARS_PER_CHAR * len(headline)) == headline:
             return element
