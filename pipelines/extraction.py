@@ -11,6 +11,7 @@ from trafilatura.settings import Document, Extractor
 
 from pipelines.boilerplate import clean_text, drop_link_farms, find_embeds, prune_page
 from pipelines.dates import shown_publication_date, url_date
+from pipelines.layout_tables import unwrap_layout_tables
 from pipelines.metadata import (
     author_name,
     headline_of,
@@ -131,6 +132,7 @@ class ArticleExtractor:
         structure = page_structure(root)
         around_headline = headline_surroundings(root, metadata.page_title)
         embeds = find_embeds(root, remove=not self.options.embeds_in_text)
+        unwrap_layout_tables(root)
         prune_page(root, url)
         root = _focus(root)
         prose = prose_words(root)

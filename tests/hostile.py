@@ -171,6 +171,10 @@ def page_bombs() -> dict[str, str]:
             f'<div class="promo-{i}">x</div>' for i in range(40_000)) + "</body></html>",
         "100k runs between double breaks": f"<html><body>{story}<div>" + "".join(
             f"comment {i} says nothing much<br><br>" for i in range(100_000)) + "</div></body></html>",
+        "layout tables nested 50 deep": "<html><body>" + "<table><tr><td>menu</td><td>" * 50
+        + f"{story}" + "</td></tr></table>" * 50 + "</body></html>",
+        "200,000 cells beside a layout cell": f"<html><body><table><tr><td>{story}</td>"
+        + "<td>x</td>" * 200_000 + "</tr></table></body></html>",
         "no h1, 200 wrappers read for the headline": "<html><head><title>Council agrees the "
         "district plan - The Ledger</title></head><body>" + "<div>Council " * 200
         + f"<b>Council agrees the district plan</b>{_body_text()}<p>{'word ' * 200_000}</p>"

@@ -196,6 +196,77 @@ def test_an_undated_page_is_dated_by_the_day_its_url_spells(extractor: ArticleEx
     assert result.published == "2008-03-13"
 
 
+_LAYOUT_PAGE = """<html><head><title>Storm knocks out power to thousands</title></head>
+<body><table width="760"><tr><td><a href="/">Home</a> | <a href="/mail">Mail</a> | <a href="/search">Search</a></td></tr>
+<tr><td><table><tr><td width="180" valign="top"><b>Top Stories</b><br><a href="/a">Senate passes budget</a><br>
+<a href="/b">Markets fall</a><br><a href="/c">Oil hits record</a></td>
+<td valign="top"><h3>Storm knocks out power to thousands</h3>
+<p>PORTLAND, Maine - A late-winter storm knocked out power to more than 40,000 homes across northern New England on Thursday.</p>
+<p>Utility crews from three states were working through the night, and officials said some customers might wait until the weekend.</p>
+<p>Schools in dozens of towns closed early, and the state police reported more than 200 accidents on icy roads.</p>
+<p>"It's the heaviest, wettest snow we've seen this year," said a spokeswoman for the power company. "It sticks to
+the lines and the branches, and then they come down."</p>
+<p>Forecasters said the snow would taper off overnight, but warned that temperatures would fall below freezing.</p>
+{table}
+</td><td width="160" valign="top"><b>Most read</b>
+<p>Fire destroys a barn on the edge of town as crews battle the flames for hours.</p>
+<p>The school board votes on next year's budget, with cuts to sports and the arts.</p>
+</td></tr></table></td></tr></table></body></html>"""
+
+
+def test_a_page_laid_out_in_a_table_reads_as_paragraphs(extractor: ArticleExtractor) -> None:
+    """Older templates put the navigation, the article and the sidebar in cells of one
+    table: the article's paragraphs are its lines, not one table row with the menu, and the
+    sidebar's sentences beside the story are not the story's."""
+    result = extractor.extract(_LAYOUT_PAGE.format(table=""), "http://news.test/s/20080313/storm")
+    assert isinstance(result, Extraction), result
+    lines = result.text.splitlines()
+    assert lines[0].startswith("PORTLAND, Maine - A late-winter storm")
+    assert lines[1].startswith("Utility crews from three states")
+    assert "Mail" not in result.text and "Markets fall" not in result.text
+    assert "barn" not in result.text and "school board" not in result.text.lower()
+
+
+def test_a_data_table_in_a_laid_out_page_stays_a_table(extractor: ArticleExtractor) -> None:
+    figures = ("<table><tr><th>State</th><th>Homes without power</th></tr>"
+               "<tr><td>Maine</td><td>31,000</td></tr><tr><td>Vermont</td><td>9,400</td></tr></table>")
+    result = extractor.extract(_LAYOUT_PAGE.format(table=figures), "http://news.test/s/20080313/storm")
+    assert isinstance(result, Extraction), result
+    assert any("Maine" in line and "31,000" in line for line in result.text.splitlines())
+
+
+def test_a_story_set_in_two_columns_keeps_both(extractor: ArticleExtractor) -> None:
+    """A cell near the story cell's size beside it is the story's second column, not a
+    sidebar."""
+    first = "".join(f"<p>The first column's paragraph {i} tells how the storm reached the coast "
+                    f"and what the crews found when they arrived.</p>" for i in range(7))
+    second = "".join(f"<p>The second column's paragraph {i} tells how the towns inland waited "
+                     f"for power to come back.</p>" for i in range(5))
+    page = (f"<html><body><h1>Storm knocks out power</h1><table><tr><td>{first}</td>"
+            f"<td>{second}</td></tr></table></body></html>")
+    result = extractor.extract(page, "http://news.test/s/20080313/storm")
+    assert isinstance(result, Extraction), result
+    assert "paragraph 4 tells how the storm" in result.text
+    assert "paragraph 3 tells how the towns inland" in result.text
+
+
+def test_terms_beside_long_definitions_are_kept(extractor: ArticleExtractor) -> None:
+    """A table of terms and long definitions reads as blocks, like a layout, but its terms
+    are not side columns."""
+    definition = ("is the share of a river's flow that the barrier lets through when the tide "
+                  "is high, measured every hour by the harbor office and reported to the council "
+                  "each week, ") * 5
+    rows = "".join(f"<tr><td>{term}</td><td>{term} {definition}</td></tr>"
+                   for term in ("Spillway rate", "Surge margin"))
+    lead = "The barriers close when the surge comes. " * 6
+    page = (f"<html><body><h1>How the flood barriers work</h1><p>{lead}</p>"
+            f"<table>{rows}</table></body></html>")
+    result = extractor.extract(page, "http://news.test/s/20080313/barriers")
+    assert isinstance(result, Extraction), result
+    lines = result.text.splitlines()
+    assert "Spillway rate" in lines and "Surge margin" in lines
+
+
 def test_sections_of_a_list_article_are_kept(extractor: ArticleExtractor) -> None:
     # Section headings that link to the thing reviewed (another site) or to themselves
     # (permalink anchors) are the article's; a heading linking to another page of the site
@@ -212,7 +283,8 @@ def test_sections_of_a_list_article_are_kept(extractor: ArticleExtractor) -> Non
         ), start=1))
     teasers = ("<div class='more'><h3><a href='/weekend-markets/'>Weekend markets</a></h3>"
                "<p>Where to shop on Saturday.</p></div>")
-    html = (f"<html><body><article><h1>Best rentals in town</h1><p>{'We tried them all. ' * 8}"
+    html = (f"<html><body><article><h1>Best rentals in town</h1><p>By Ana Ruiz, "
+            f"<time datetime='2024-05-02'>May 2, 2024</time></p><p>{'We tried them all. ' * 8}"
             f"</p>{sections}{teasers}</article></body></html>")
     result = extractor.extract(html, "https://news.test/best-rentals/")
     assert isinstance(result, Extraction), result
