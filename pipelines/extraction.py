@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import lxml.html
 from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Document, Extractor
+from trafilatura.xpaths import BODY_XPATH
 
 from pipelines.boilerplate import clean_text, drop_link_farms, find_embeds, prune_page
 from pipelines.dates import shown_publication_date, url_date
 from pipelines.layout_tables import unwrap_layout_tables
+from pipelines.main_block import wrap_main_block
 from pipelines.metadata import (
     author_name,
     headline_of,
@@ -136,6 +138,9 @@ class ArticleExtractor:
         prune_page(root, url)
         root = _focus(root)
         prose = prose_words(root)
+        body = root.find("body")
+        if body is not None and not _names_a_content_block(root):
+            wrap_main_block(body)
         document = bare_extraction(root, url=url, options=self._trafilatura)
         if self._balanced is not None and _lost_the_body(document, prose, structure,
                                                          self.options.min_words):
@@ -286,6 +291,12 @@ def _focus(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         child.drop_tree()
     body.append(articles[0])
     return root
+
+
+def _names_a_content_block(root: lxml.html.HtmlElement) -> bool:
+    """True when trafilatura will find a content block by its name (its own list of
+    container tags, classes and ids); when not, it reads loose paragraphs only."""
+    return any(expression(root) for expression in BODY_XPATH)
 
 
 # Text whose words are this much on lines that are link texts is a list of links: teaser

@@ -175,6 +175,11 @@ def page_bombs() -> dict[str, str]:
         + f"{story}" + "</td></tr></table>" * 50 + "</body></html>",
         "200,000 cells beside a layout cell": f"<html><body><table><tr><td>{story}</td>"
         + "<td>x</td>" * 200_000 + "</tr></table></body></html>",
+        "unnamed blocks of links nested 200 deep": "<html><body><div><h1>Council agrees the "
+        f"district plan</h1>{_body_text()}</div>"
+        + "<div><p>Yet another linked line, with <a href='/x'>its link, of the day</a></p>" * 200
+        + "<p>" + "".join(f'<a href="/l/{i}">a linked line, {i}, of the day</a> '
+                          for i in range(20_000)) + "</p>" + "</div>" * 200 + "</body></html>",
         "no h1, 200 wrappers read for the headline": "<html><head><title>Council agrees the "
         "district plan - The Ledger</title></head><body>" + "<div>Council " * 200
         + f"<b>Council agrees the district plan</b>{_body_text()}<p>{'word ' * 200_000}</p>"

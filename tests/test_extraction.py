@@ -267,6 +267,39 @@ def test_terms_beside_long_definitions_are_kept(extractor: ArticleExtractor) -> 
     assert "Spillway rate" in lines and "Surge margin" in lines
 
 
+_UNNAMED_BLOCKS_PAGE = """<html><head><title>What a remodel costs</title></head><body>
+<div><a href="/">Home</a> <a href="/guides">Guides</a> <a href="/contact">Contact</a></div>
+<div>{story}</div>
+<div><p>Sign up for our letter: one email a week, with the best of our guides and offers.</p>
+<p><a href="/a">Ten paint colors for small rooms</a></p><p><a href="/b">How to hire a roofer</a></p></div>
+<div>Copyright 2011 Bay Builders</div></body></html>"""
+
+
+def test_a_page_without_named_blocks_keeps_its_lists_and_subheadings(
+        extractor: ArticleExtractor) -> None:
+    """A template that names no block the way trafilatura knows (older and custom templates)
+    used to give loose paragraphs only: the story's price lists and subheadings were lost."""
+    story = ("<h1>What a remodel costs in the Bay Area</h1>"
+             "<p>Prices in the Bay Area run well above the national average, and the spread "
+             "between a basic and a luxury job is wide, so here is what each room costs.</p>"
+             "<h2>Kitchen renovation costs</h2><ul><li>Basic kitchen remodel: $40,000 to $70,000</li>"
+             "<li>Luxury kitchen remodel: $120,000 to $200,000</li></ul>"
+             "<p>Cabinets, counters and moving the plumbing decide where a kitchen lands in that "
+             "range, and permits add a few weeks to any of them.</p>"
+             "<h2>Bathroom renovation costs</h2><ul><li>Powder room: $15,000 to $30,000</li>"
+             "<li>Full bathroom: $30,000 to $60,000</li></ul>"
+             "<p>Tile, fixtures and a walk-in shower move the price most, and a bathroom on an "
+             "upper floor costs more to plumb than one on the ground floor.</p>")
+    result = extractor.extract(_UNNAMED_BLOCKS_PAGE.format(story=story),
+                               "http://builders.test/2011/06/remodel-costs")
+    assert isinstance(result, Extraction), result
+    lines = result.text.splitlines()
+    for kept in ("Kitchen renovation costs", "Basic kitchen remodel: $40,000 to $70,000",
+                 "Bathroom renovation costs", "Full bathroom: $30,000 to $60,000"):
+        assert any(kept in line for line in lines), kept
+    assert "Sign up for our letter" not in result.text and "Copyright" not in result.text
+
+
 def test_sections_of_a_list_article_are_kept(extractor: ArticleExtractor) -> None:
     # Section headings that link to the thing reviewed (another site) or to themselves
     # (permalink anchors) are the article's; a heading linking to another page of the site
