@@ -177,7 +177,7 @@ def page_bombs() -> dict[str, str]:
         + "<td>x</td>" * 200_000 + "</tr></table></body></html>",
         "unnamed blocks of links nested 200 deep": "<html><body><div><h1>Council agrees the "
         f"district plan</h1>{_body_text()}</div>"
-        + "<div><p>Yet another linked line, with <a href='/x'>its link, of the day</a></p>" * 200
+        + "<div><p><a href='/x'>Yet another linked line, with its link, of the day</a></p>" * 200
         + "<p>" + "".join(f'<a href="/l/{i}">a linked line, {i}, of the day</a> '
                           for i in range(20_000)) + "</p>" + "</div>" * 200 + "</body></html>",
         "no h1, 200 wrappers read for the headline": "<html><head><title>Council agrees the "
