@@ -62,7 +62,7 @@ _ATTRIBUTION_SENTENCE_WORDS = 40
 _TAIL_HEADING = re.compile(
     r"^\W*(related\s+(articles|stories|posts|news)|more\s+(stories|from\b.*|in\b.*)"
     r"|you\s+may\s+also\s+like|recommended(\s+for\s+you)?|most\s+(read|popular)|comments?"
-    r"|leave\s+a\s+(reply|comment)|share\s+this\b.*)\W*$",
+    r"|leave\s+a\s+(reply|comment)|share\s+this\b.*)[^\w?]*$",  # "Comments?" asks: a sentence
     re.IGNORECASE,
 )
 _SHARE_LINE = re.compile(r"^\W*(share\s+(this|on)\b|follow\s+us\b|subscribe\b|sign\s+up\b)", re.I)

@@ -12,6 +12,7 @@ from trafilatura.xpaths import BODY_XPATH
 
 from pipelines.boilerplate import clean_text, drop_link_farms, find_embeds, prune_page
 from pipelines.dates import shown_publication_date, url_date
+from pipelines.empty_elements import keep_text_after_empty_elements
 from pipelines.layout_tables import unwrap_layout_tables
 from pipelines.main_block import wrap_main_block
 from pipelines.metadata import (
@@ -141,6 +142,7 @@ class ArticleExtractor:
         body = root.find("body")
         if body is not None and not _names_a_content_block(root):
             wrap_main_block(body)
+        keep_text_after_empty_elements(root)
         document = bare_extraction(root, url=url, options=self._trafilatura)
         if self._balanced is not None and _lost_the_body(document, prose, structure,
                                                          self.options.min_words):

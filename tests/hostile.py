@@ -180,6 +180,9 @@ def page_bombs() -> dict[str, str]:
         + "<div><p><a href='/x'>Yet another linked line, with its link, of the day</a></p>" * 200
         + "<p>" + "".join(f'<a href="/l/{i}">a linked line, {i}, of the day</a> '
                           for i in range(20_000)) + "</p>" + "</div>" * 200 + "</body></html>",
+        "100k empty icons before words": f"<html><body>{story}<div>" + "".join(
+            f"<i></i><span><img src='/i/{i}.png'></span>item {i} " for i in range(100_000))
+        + "</div></body></html>",
         "no h1, 200 wrappers read for the headline": "<html><head><title>Council agrees the "
         "district plan - The Ledger</title></head><body>" + "<div>Council " * 200
         + f"<b>Council agrees the district plan</b>{_body_text()}<p>{'word ' * 200_000}</p>"

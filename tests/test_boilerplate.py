@@ -26,6 +26,7 @@ BODY = ["The blaze started at dawn in the old mill on the river.",
     "Reporting by phone, the crews said the mill was lost.",
     "By Saturday, at least 60 homes in the valley had lost power and the number was still growing.",
     "Video Marketing",
+    "Comments?",  # a line of a letter asking for them, not the comments' heading
     "Source in the ministry",
     "Full story in pictures",
     "Vía libre al nuevo puente tras la votación del pleno.",

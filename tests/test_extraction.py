@@ -300,6 +300,28 @@ def test_a_page_without_named_blocks_keeps_its_lists_and_subheadings(
     assert "Sign up for our letter" not in result.text and "Copyright" not in result.text
 
 
+def test_text_after_an_icon_or_a_picture_is_kept(extractor: ArticleExtractor) -> None:
+    """Icon fonts before a list item's words (<i class="icon"></i>) and a picture's wrapper
+    before a paragraph's first sentence are empty elements; trafilatura's precision mode
+    cut them with the text that follows them."""
+    items = "".join(f"<li><i class='icon-check'></i>{name}: {text}</li>" for name, text in (
+        ("Fixed switches", "the switches that came with the keyboard were soldered for good."),
+        ("Hard repairs", "a broken switch meant unsoldering it and soldering in another."),
+        ("Easy swaps", "switches pull out with a small tool and new ones press in by hand.")))
+    html = ("<html><body><article><h1>What a hot-swap keyboard is</h1>"
+            "<p>By Ana Ruiz, <time datetime='2024-05-02'>May 2, 2024</time></p>"
+            "<p><span class='lazy'><img src='/k.jpg' alt=''></span>A hot-swap keyboard lets "
+            "you change its switches without a soldering iron, which older boards never did.</p>"
+            f"<p>Here is what changed, and why it matters to anyone who types all day.</p><ul>{items}</ul>"
+            "<p>Most new boards at every price now take switches this way, and makers sell "
+            "switch testers so buyers can try a few before they choose.</p></article></body></html>")
+    result = extractor.extract(html, "https://keys.test/2024/05/hot-swap/")
+    assert isinstance(result, Extraction), result
+    for kept in ("A hot-swap keyboard lets you change", "soldered for good",
+                 "unsoldering it", "press in by hand"):
+        assert kept in result.text, kept
+
+
 def test_sections_of_a_list_article_are_kept(extractor: ArticleExtractor) -> None:
     # Section headings that link to the thing reviewed (another site) or to themselves
     # (permalink anchors) are the article's; a heading linking to another page of the site
