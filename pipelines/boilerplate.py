@@ -145,8 +145,14 @@ def prune_page(root: HtmlElement, url: str = "") -> None:
     """Remove teaser lists and boilerplate blocks from a parsed page, in place (after
     drop_link_farms). `url`: the page's own address, to tell links within it."""
     prose_classes: dict[HtmlElement, set[str]] = {}
+    # Syntax highlighters name a code comment's span "comment" ("hljs-comment", Prism's
+    # "token comment"): what is inside code is the article's, whatever its names.
+    in_code: set[HtmlElement] = set()
+    for code in root.iter("pre", "code"):
+        if code not in in_code:  # the outermost only: each element is added once
+            in_code.update(code.iterdescendants())
     for element in list(root.iter("*")):
-        if element.getparent() is None or not isinstance(element.tag, str):
+        if element.getparent() is None or not isinstance(element.tag, str) or element in in_code:
             continue
         if _is_dialog(element):
             element.drop_tree()

@@ -183,6 +183,12 @@ def page_bombs() -> dict[str, str]:
         "100k empty icons before words": f"<html><body>{story}<div>" + "".join(
             f"<i></i><span><img src='/i/{i}.png'></span>item {i} " for i in range(100_000))
         + "</div></body></html>",
+        "code nested 200 deep, 100k comment spans": "<html><body><article><h1>Council agrees "
+        "the district plan</h1><p>By Ana Ruiz, <time datetime='2024-05-02'>May 2, 2024</time>"
+        f"</p>{_body_text()}</article>"
+        + "<pre><code>" * 100 + "".join(f"<span class='hljs-comment'># note {i}</span>\n"
+                                       for i in range(100_000)) + "</code></pre>" * 100
+        + "</body></html>",
         "no h1, 200 wrappers read for the headline": "<html><head><title>Council agrees the "
         "district plan - The Ledger</title></head><body>" + "<div>Council " * 200
         + f"<b>Council agrees the district plan</b>{_body_text()}<p>{'word ' * 200_000}</p>"

@@ -113,3 +113,18 @@ def test_a_dateline_by_the_headline_is_removed_a_date_in_a_sentence_stays() -> N
              "March 14, 2008\n"
              "Islanders lined up at the dock well before the first departure.")
     assert clean_text("Thursday, March 13, 2008 10:45 AM\n" + story) == story
+
+
+def test_comments_in_highlighted_code_are_the_articles() -> None:
+    # Syntax highlighters name a code comment's span like a comments section.
+    root = lxml.html.fromstring(
+        "<html><body><article><p>Undo the last commit and keep its changes:</p>"
+        "<pre><code><span class='hljs-comment'># back the branch up to the previous commit</span>\n"
+        "git reset --soft HEAD~1</code></pre>"
+        "<pre class='language-python'><code><span class='token comment'># a dry run first</span>\n"
+        "run(dry=True)</code></pre></article>"
+        "<div class='comments'><p>Nice post!</p></div></body></html>")
+    prune_page(root, "https://blog.test/git-undo")
+    text = root.text_content()
+    assert "back the branch up to the previous commit" in text and "a dry run first" in text
+    assert "Nice post!" not in text
