@@ -102,12 +102,15 @@ def _final_score(block: HtmlElement, scores: dict[HtmlElement, float]) -> float:
     return scores[block] * (1 - _link_density(block))
 
 
-def _link_density(element: HtmlElement) -> float:
-    text = len(" ".join(element.text_content().split()))
-    if not text:
+def _link_density(element: HtmlElement, chars: int | None = None) -> float:
+    """Link text over all text, spaces collapsed; `chars`: the element's text length when
+    the caller has read it."""
+    if chars is None:
+        chars = len(" ".join(element.text_content().split()))
+    if not chars:
         return 1.0
     links = sum(len(" ".join(a.text_content().split())) for a in element.iter("a"))
-    return min(links / text, 1.0)
+    return min(links / chars, 1.0)
 
 
 def _is_loose_paragraph(element: HtmlElement) -> bool:
@@ -116,6 +119,6 @@ def _is_loose_paragraph(element: HtmlElement) -> bool:
     if element.tag != "p":
         return False
     text = " ".join(element.text_content().split())
-    density = _link_density(element)
+    density = _link_density(element, len(text))
     return (len(text) > 80 and density < 0.25) or (
         0 < len(text) <= 80 and density == 0 and text.endswith("."))
